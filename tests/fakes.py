@@ -1,0 +1,110 @@
+"""Zero-latency in-process stand-ins for the activities, for workflow unit
+tests and the engine-overhead benchmark. The product's own saga tests use
+the real pieces (tests/e2e); these only exercise workflow logic."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.contracts import (AcceptOrderInput, Act, CancelWooOrderInput, CreateWooRefundInput,
+                                  CreditNoteInput, CreditNoteView, ErpSaleView, ErrorType,
+                                  InvoiceView, MarkShippedInput, ShipmentView, ValidateOrderInput,
+                                  ValidationReport, WriteBackInput)
+from canonical.entities import Address, Customer, Order, OrderLine
+from canonical.events import AnyEvent
+from canonical.money import Money
+
+
+def usd(x) -> Money:
+    return Money.of(x, "USD")
+
+
+def sample_order(woo_id: int, *, sku: str = "WOO-MUG", status: str = "processing",
+                 modified: datetime | None = None, store: str = "default") -> Order:
+    t = modified or datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    line = OrderLine(line_id=woo_id * 10, sku=sku, name=sku, quantity=2, subtotal=usd("25.00"),
+                     subtotal_tax=usd("2.50"), total=usd("25.00"), total_tax=usd("2.50"))
+    paid = status in ("processing", "completed")
+    return Order(store=store, woo_id=woo_id, number=str(woo_id), woo_status=status,
+                 currency="USD", customer=Customer(email=f"c{woo_id}@example.com"),
+                 billing=Address(first_name="Ada"), lines=[line], discount_total=usd(0),
+                 discount_tax=usd(0), shipping_total=usd(0), shipping_tax=usd(0),
+                 cart_tax=usd("2.50"), total=usd("27.50"), total_tax=usd("2.50"),
+                 date_created=t, date_modified=t, date_paid=t if paid else None)
+
+
+@dataclass
+class FakeWorld:
+    known_skus: set[str] = field(default_factory=lambda: {"WOO-MUG", "WOO-HOODIE"})
+    sales: dict[str, ErpSaleView] = field(default_factory=dict)
+    cancelled: set[str] = field(default_factory=set)
+    ship_immediately: bool = True
+    events: list[AnyEvent] = field(default_factory=list)
+    woo_calls: list[str] = field(default_factory=list)
+
+    def activities(self) -> dict[str, list]:
+        w = self
+
+        @activity.defn(name=Act.ERP_VALIDATE_ORDER)
+        async def validate(inp: ValidateOrderInput) -> ValidationReport:
+            missing = [l.sku for l in inp.order.lines if l.sku not in w.known_skus]
+            return ValidationReport(erp_party_id=1, problems=[f"unknown SKU {s}" for s in missing])
+
+        @activity.defn(name=Act.ERP_ACCEPT_ORDER)
+        async def accept(inp: AcceptOrderInput) -> ErpSaleView:
+            sale = w.sales.get(inp.external_ref) or ErpSaleView(
+                external_ref=inp.external_ref, erp_id=len(w.sales) + 1,
+                number=f"SO{len(w.sales) + 1}", state="processing", total=inp.order.total)
+            w.sales[inp.external_ref] = sale
+            return sale
+
+        @activity.defn(name=Act.ERP_GET_SALE)
+        async def get_sale(ref: str) -> ErpSaleView:
+            sale = w.sales[ref]
+            if w.ship_immediately and ref not in w.cancelled:
+                sale = sale.model_copy(update={
+                    "shipments": [ShipmentView(erp_id=1, state="done")],
+                    "invoices": [InvoiceView(erp_id=1, number="INV1", state="posted",
+                                             total=sale.total)]})
+            return sale
+
+        @activity.defn(name=Act.ERP_CANCEL_SALE)
+        async def cancel_sale(ref: str) -> None:
+            w.cancelled.add(ref)
+
+        @activity.defn(name=Act.ERP_CREDIT_NOTE)
+        async def credit_note(inp: CreditNoteInput) -> CreditNoteView:
+            return CreditNoteView(refund_ref=inp.refund_ref, number="CN1", state="posted",
+                                  total=-inp.refund.amount)
+
+        @activity.defn(name=Act.WOO_WRITE_ERP_DOCUMENT)
+        async def write_back(inp: WriteBackInput) -> None:
+            w.woo_calls.append(f"write_back:{inp.woo_order_id}:{inp.erp_document}")
+
+        @activity.defn(name=Act.WOO_MARK_SHIPPED)
+        async def mark_shipped(inp: MarkShippedInput) -> None:
+            w.woo_calls.append(f"completed:{inp.woo_order_id}")
+
+        @activity.defn(name=Act.WOO_CANCEL_ORDER)
+        async def cancel_order(inp: CancelWooOrderInput) -> None:
+            w.woo_calls.append(f"cancelled:{inp.woo_order_id}")
+
+        @activity.defn(name=Act.WOO_CREATE_REFUND)
+        async def create_refund(inp: CreateWooRefundInput) -> int:
+            w.woo_calls.append(f"refund:{inp.woo_order_id}:{inp.amount.amount}")
+            return 1
+
+        @activity.defn(name=Act.LEDGER_RECORD_EVENT)
+        async def record_event(event: AnyEvent) -> bool:
+            new = all(e.event_id != event.event_id for e in w.events)
+            if new:
+                w.events.append(event)
+            return new
+
+        return {"erp": [validate, accept, get_sale, cancel_sale, credit_note],
+                "woocommerce": [write_back, mark_shipped, cancel_order, create_refund],
+                "ledger": [record_event]}

@@ -1,0 +1,224 @@
+"""OrderSaga: order-to-cash for one WooCommerce order.
+
+capture → payment → validate → ERP accept → write the ERP number back →
+shipment → tracking + `completed` in Woo → invoice posted → closed.
+A cancellation in Woo before shipment cancels the ERP sale (compensation).
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import (AcceptOrderInput, Act, ErpSaleView, ErrorType,
+                                      MarkShippedInput, Queue, ValidateOrderInput,
+                                      ValidationReport, WriteBackInput)
+    from canonical import events as ev
+    from canonical.entities import Order
+    from canonical.events import BusinessEvent
+    from canonical.money import Money
+    from canonical.status import OrderStatus, advance
+    from workflows import search
+    from workflows.compensation import OrderCompensation
+    from workflows.options import on
+    from workflows.order_types import (OrderSagaInput, SagaStatus, Stage, erp_reference)
+    from workflows.saga import Interrupted, Resolved, Saga, describe, error_type
+
+
+@workflow.defn(name="OrderSaga")
+class OrderSaga(Saga, OrderCompensation):
+    def __init__(self) -> None:
+        self._init_saga()
+        self._order: Order | None = None
+        self._status: OrderStatus | None = None
+        self._erp_document: str | None = None
+        self._poke = False
+
+    # signals, queries ---------------------------------------------------------
+    @workflow.signal
+    def woo_order_updated(self, order: Order) -> None:
+        """Keep the newest payload: webhooks arrive unordered and repeated."""
+        if self._order is None or order.date_modified >= self._order.date_modified:
+            self._order = order
+        self._poke = True
+
+    @workflow.signal
+    def erp_updated(self) -> None:
+        """A hint that the ERP moved (shipment, invoice): poll now, not later."""
+        self._poke = True
+
+    @workflow.signal
+    def retry(self) -> None:
+        self._retry = True
+
+    @workflow.signal
+    def resolve(self, note: str) -> None:
+        self._resolve_note = note or "resolved"
+
+    @workflow.query
+    def status(self) -> SagaStatus:
+        o = self._order
+        return SagaStatus(
+            workflow_id=workflow.info().workflow_id, stage=self._stage,
+            order_status=self._status.value if self._status else None,
+            woo_status=o.woo_status if o else None, erp_document=self._erp_document,
+            total=o.total if o else None, events=list(self._events),
+            pending_action=self._pending_action, last_error=self._last_error)
+
+    # the saga -----------------------------------------------------------------
+    @workflow.run
+    async def run(self, inp: OrderSagaInput) -> SagaStatus:
+        self._inp, self._policy = inp, inp.policy
+        await workflow.wait_condition(lambda: self._order is not None)
+        try:
+            await self._order_to_cash()
+        except Resolved as done:
+            self._last_error = None
+            if self._stage != Stage.CANCELLED:
+                self._set_stage(Stage.RESOLVED)
+            workflow.logger.info("order saga resolved by a person: %s", done)
+        return self.status()
+
+    async def _order_to_cash(self) -> None:
+        order = self._current
+        workflow.upsert_search_attributes([
+            search.WOO_STORE.value_set(order.store),
+            search.WOO_ORDER_ID.value_set(order.woo_id),
+            search.ORDER_TOTAL.value_set(float(order.total.amount)),
+        ])
+        await self._record(ev.OrderCaptured, source="woocommerce",
+                           occurred_at=order.date_created, store=order.store,
+                           woo_order_id=order.woo_id, total=order.total)
+        if not await self._await_payment():
+            return await self._cancel_before_erp()
+        try:
+            report = await self._attempt(Stage.VALIDATING, self._validate, self._cancelled)
+            sale = await self._attempt(Stage.AWAITING_ERP, lambda: self._accept(report),
+                                       self._cancelled)
+        except Interrupted:
+            return await self._cancel_before_erp()
+        if self._cancelled():  # cancelled while the ERP was accepting
+            return await self._cancel_erp_sale()
+        await self._attempt(Stage.WRITING_BACK, lambda: self._write_back(sale))
+        shipped = await self._await_sale(Stage.AWAITING_SHIPMENT, lambda s: s.shipped is not None,
+                                         cancellable=True)
+        if shipped is None:
+            return await self._cancel_erp_sale()
+        await self._ship(shipped)
+        invoiced = await self._await_sale(Stage.AWAITING_INVOICE,
+                                          lambda s: s.posted_invoice is not None)
+        invoice = invoiced.posted_invoice
+        await self._record(ev.InvoicePosted, source="erp", invoice_number=invoice.number or "",
+                           total=invoice.total)
+        await self._record(ev.OrderClosed)
+        self._set_stage(Stage.CLOSED)
+
+    # steps ----------------------------------------------------------------------
+    @property
+    def _current(self) -> Order:
+        assert self._order is not None
+        return self._order
+
+    def _cancelled(self) -> bool:
+        return self._current.is_cancelled
+
+    async def _await_payment(self) -> bool:
+        """True once paid, False if the store cancelled it first."""
+        self._set_stage(Stage.AWAITING_PAYMENT)
+        self._pending_action = "waiting for the payment to be captured in WooCommerce"
+        await workflow.wait_condition(lambda: self._current.is_paid or self._cancelled())
+        self._pending_action = None
+        if self._cancelled():
+            return False
+        o = self._current
+        await self._record(ev.PaymentAuthorized, source="woocommerce",
+                           occurred_at=o.date_paid or o.date_modified, amount=o.total,
+                           payment_method=o.payment_method, transaction_id=o.transaction_id)
+        return True
+
+    async def _validate(self) -> ValidationReport:
+        order = self._current
+        report: ValidationReport = await workflow.execute_activity(
+            Act.ERP_VALIDATE_ORDER,
+            ValidateOrderInput(order=order, total_tolerance=Money.of(
+                self._policy.total_tolerance, order.currency)),
+            result_type=ValidationReport, **on(Queue.ERP, self._policy.max_attempts))
+        if not report.ok:
+            reason = "; ".join(report.problems)
+            await self._record(ev.OrderRejected, key=workflow.uuid4().hex[:8], reason=reason)
+            raise ApplicationError(reason, type=ErrorType.VALIDATION_FAILED)
+        await self._record(ev.OrderValidated, erp_party_id=report.erp_party_id or 0)
+        return report
+
+    async def _accept(self, report: ValidationReport) -> ErpSaleView:
+        order = self._current
+        try:
+            sale: ErpSaleView = await workflow.execute_activity(
+                Act.ERP_ACCEPT_ORDER,
+                AcceptOrderInput(order=order, erp_party_id=report.erp_party_id or 0,
+                                 external_ref=erp_reference(order.store, order.woo_id)),
+                result_type=ErpSaleView, **on(Queue.ERP, self._policy.max_attempts))
+        except ActivityError as err:
+            if error_type(err) == ErrorType.ERP_REJECTED:
+                await self._record(ev.OrderRejected, source="erp", reason=describe(err),
+                                   key=workflow.uuid4().hex[:8])
+                if self._policy.on_erp_rejection == "cancel_and_refund":
+                    await self._reject_in_store(describe(err))
+                    raise Resolved("cancelled and refunded by policy") from err
+            raise
+        self._erp_document = sale.number
+        workflow.upsert_search_attributes([search.ERP_DOCUMENT.value_set(sale.number)])
+        await self._record(ev.OrderAccepted, source="erp", erp_document=sale.number,
+                           erp_total=sale.total)
+        return sale
+
+    async def _write_back(self, sale: ErpSaleView) -> None:
+        o = self._current
+        await workflow.execute_activity(
+            Act.WOO_WRITE_ERP_DOCUMENT,
+            WriteBackInput(store=o.store, woo_order_id=o.woo_id, erp_document=sale.number),
+            **on(Queue.WOOCOMMERCE, self._policy.max_attempts))
+
+    async def _get_sale(self) -> ErpSaleView:
+        o = self._current
+        return await workflow.execute_activity(
+            Act.ERP_GET_SALE, erp_reference(o.store, o.woo_id), result_type=ErpSaleView,
+            **on(Queue.ERP, self._policy.max_attempts))
+
+    async def _await_sale(self, stage: Stage, done, cancellable: bool = False
+                          ) -> ErpSaleView | None:
+        """Poll the ERP on a backing-off durable timer (or when poked) until `done`."""
+        delay = self._policy.poll_initial_seconds
+        while True:
+            sale = await self._attempt(stage, self._get_sale)
+            if done(sale):
+                return sale
+            if cancellable and self._cancelled():
+                return None
+            self._poke = False
+            try:
+                await workflow.wait_condition(
+                    lambda: self._poke or (cancellable and self._cancelled()),
+                    timeout=timedelta(seconds=delay))
+            except asyncio.TimeoutError:
+                pass
+            delay = min(delay * 2, self._policy.poll_max_seconds)
+
+    async def _ship(self, sale: ErpSaleView) -> None:
+        shipment = sale.shipped
+        assert shipment is not None
+        await self._record(ev.ShipmentConfirmed, source="erp", erp_shipment_id=shipment.erp_id,
+                           tracking_number=shipment.tracking_number)
+        o = self._current
+        await self._attempt(Stage.UPDATING_STORE, lambda: workflow.execute_activity(
+            Act.WOO_MARK_SHIPPED,
+            MarkShippedInput(store=o.store, woo_order_id=o.woo_id, erp_document=sale.number,
+                             tracking_number=shipment.tracking_number),
+            **on(Queue.WOOCOMMERCE, self._policy.max_attempts)))
+
+    def _on_event(self, event: BusinessEvent) -> None:
+        self._status = advance(self._status, event.type,
+                               fully_refunded=getattr(event, "fully_refunded", False))

@@ -1,0 +1,60 @@
+"""Inputs, policy and status of the OrderSaga (importable by callers)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from canonical.money import Money
+
+
+def order_workflow_id(store: str, woo_order_id: int) -> str:
+    return f"order:{store}:{woo_order_id}"
+
+
+def erp_reference(store: str, woo_order_id: int) -> str:
+    """The sale's unique external reference in the ERP (idempotent create)."""
+    return f"woo:{store}:{woo_order_id}"
+
+
+class Stage(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    VALIDATING = "validating"
+    AWAITING_ERP = "awaiting_erp"
+    WRITING_BACK = "writing_back"
+    AWAITING_SHIPMENT = "awaiting_shipment"
+    UPDATING_STORE = "updating_store"
+    AWAITING_INVOICE = "awaiting_invoice"
+    CANCELLING = "cancelling"
+    NEEDS_ATTENTION = "needs_attention"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    RESOLVED = "resolved"
+
+
+class SagaPolicy(BaseModel):
+    on_erp_rejection: Literal["park", "cancel_and_refund"] = "park"
+    total_tolerance: Decimal = Decimal("0.05")  # per order, in its currency
+    poll_initial_seconds: float = 2.0  # shipment/invoice polling backs off from here
+    poll_max_seconds: float = 600.0
+    max_attempts: int = 8  # per activity, before the saga parks
+
+
+class OrderSagaInput(BaseModel):
+    store: str
+    woo_order_id: int
+    policy: SagaPolicy = Field(default_factory=SagaPolicy)
+
+
+class SagaStatus(BaseModel):
+    workflow_id: str
+    stage: str
+    order_status: str | None
+    woo_status: str | None
+    erp_document: str | None
+    total: Money | None
+    events: list[str]
+    pending_action: str | None
+    last_error: str | None

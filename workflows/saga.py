@@ -1,0 +1,113 @@
+"""What every saga shares: its stage, its business events, parking.
+
+A saga never fails silently. A step that is rejected for good, or whose
+retries run out, parks the saga in `needs_attention` with the reason in the
+`StuckReason` search attribute; the `retry` signal runs the step again and
+`resolve` ends the saga as handled by a person.
+"""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, TypeVar
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import Act, Queue
+    from canonical.events import BusinessEvent, SourceSystem, event_id
+    from workflows import search
+    from workflows.options import on
+
+T = TypeVar("T")
+NEEDS_ATTENTION = "needs_attention"
+
+
+class Resolved(Exception):
+    """A person resolved the parked saga outside wooerp."""
+
+
+class Interrupted(Exception):
+    """Something the saga must react to arrived while it was parked or waiting."""
+
+
+def describe(err: BaseException) -> str:
+    """The most useful one-line reason in an activity failure chain."""
+    cause = err.cause if isinstance(err, ActivityError) and err.cause else err
+    if isinstance(cause, ApplicationError):
+        prefix = f"{cause.type}: " if cause.type else ""
+        return f"{prefix}{cause.message}"
+    return str(cause) or type(cause).__name__
+
+
+def error_type(err: BaseException) -> str | None:
+    cause = err.cause if isinstance(err, ActivityError) else err
+    return cause.type if isinstance(cause, ApplicationError) else None
+
+
+class Saga:
+    """Mixin with the stage, event and parking machinery of one saga run."""
+
+    def _init_saga(self) -> None:
+        self._stage = "starting"
+        self._events: list[str] = []
+        self._last_error: str | None = None
+        self._pending_action: str | None = None
+        self._retry = False
+        self._resolve_note: str | None = None
+
+    # stage ------------------------------------------------------------------
+    def _set_stage(self, stage: str, *, reason: str | None = None) -> None:
+        self._stage = stage
+        parked = stage == NEEDS_ATTENTION
+        workflow.upsert_search_attributes([
+            search.SAGA_STAGE.value_set(stage),
+            search.STAGE_SINCE.value_set(workflow.now()),
+            search.NEEDS_ATTENTION.value_set(parked),
+            search.STUCK_REASON.value_set(reason[:1000]) if parked and reason
+            else search.STUCK_REASON.value_unset(),
+        ])
+
+    # events -----------------------------------------------------------------
+    async def _record(self, cls: type[BusinessEvent], *, source: SourceSystem = "wooerp",
+                      occurred_at: Any = None, key: str | int = "", **fields: Any) -> None:
+        wid = workflow.info().workflow_id
+        now = workflow.now()
+        event = cls(event_id=event_id(wid, cls.__name__, key), occurred_at=occurred_at or now,
+                    recorded_at=now, source_system=source, correlation_id=wid, **fields)
+        self._on_event(event)
+        await workflow.execute_activity(Act.LEDGER_RECORD_EVENT, event, **on(Queue.LEDGER))
+        self._events.append(event.type)
+
+    def _on_event(self, event: BusinessEvent) -> None:
+        """Hook: a saga advances its own status model here."""
+
+    # parking ------------------------------------------------------------------
+    async def _attempt(self, stage: str, step: Callable[[], Awaitable[T]],
+                       interrupted: Callable[[], bool] = lambda: False) -> T:
+        """Run `step` until it succeeds, parking on failure until told to retry."""
+        while True:
+            self._set_stage(stage)
+            try:
+                result = await step()
+                self._last_error = None
+                return result
+            except ActivityError as err:
+                reason = describe(err)
+            except ApplicationError as err:  # raised by the saga itself: a business verdict
+                reason = describe(err)
+            await self._park(reason, interrupted)
+
+    async def _park(self, reason: str, interrupted: Callable[[], bool] = lambda: False) -> None:
+        workflow.logger.warning("saga parked: %s", reason)
+        self._last_error = reason
+        self._pending_action = "retry or resolve (wooerp order retry|resolve)"
+        self._set_stage(NEEDS_ATTENTION, reason=reason)
+        self._retry = False
+        await workflow.wait_condition(
+            lambda: self._retry or self._resolve_note is not None or interrupted())
+        self._pending_action = None
+        if self._resolve_note is not None:
+            raise Resolved(self._resolve_note)
+        if not self._retry:
+            raise Interrupted()
+        self._retry = False
