@@ -22,8 +22,7 @@ def test_defaults_are_the_embedded_stack(tmp_path):
     assert s.data_dir == tmp_path / "xdg" / "wooerp"
     assert s.database_url == f"sqlite:///{tmp_path / 'xdg' / 'wooerp' / 'ledger.sqlite'}"
     assert (s.temporal.address, s.temporal.namespace, s.temporal.ui_port) == ("127.0.0.1:7233", "default", 8233)
-    assert [s.temporal.task_queue(r) for r in ("orders", "woocommerce", "erp", "ledger")] == [
-        "orders", "woocommerce", "erp", "ledger"]
+    assert s.temporal.activities_per_second.for_queue("ledger") is None
 
 
 def test_env_overrides_toml_and_secrets_come_from_files(tmp_path, monkeypatch):

@@ -35,6 +35,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+# Task queue names are fixed (activities/contracts.py `Queue`) because
+# workflows address activities by queue; only their rate limits are settings.
 QueueRole = Literal["orders", "woocommerce", "erp", "ledger"]
 
 # Set by load_settings(config_file=...) so the TOML source can find the file
@@ -107,15 +109,9 @@ class TemporalSettings(Section):
     ui_port: int = Field(8233, ge=1, le=65535)
     api_key: SecretStr | None = None  # Temporal Cloud / secured clusters
     tls: bool = False
-    # Prefixed to every task queue name, so several environments can share a
-    # namespace. Workflows derive it from their own queue (activities/queues.py).
-    task_queue_prefix: str = ""
     activities_per_second: ActivityRates = Field(default_factory=lambda: ActivityRates())
     activity_threads: int = Field(16, ge=1)  # thread pool for sync activities, per queue
     graceful_shutdown_seconds: float = Field(10.0, ge=0)
-
-    def task_queue(self, role: QueueRole) -> str:
-        return f"{self.task_queue_prefix}{role}"
 
 
 class StoreSettings(Section):
