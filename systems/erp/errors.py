@@ -1,0 +1,74 @@
+"""Typed ERP errors, classified once here so every caller agrees.
+
+Each class has a stable `type` string, used as the Temporal ApplicationError
+type by the activities, and `retryable`, which tells them whether a retry can
+help (transport trouble, locks) or not (a business rejection).
+"""
+from __future__ import annotations
+
+
+class ErpError(Exception):
+    type = "ErpError"
+    retryable = False
+
+    def __init__(self, message: str, *, description: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.description = description
+
+    def __str__(self) -> str:
+        return f"{self.message} - {self.description}" if self.description else self.message
+
+
+class ErpRetryableError(ErpError):
+    """Transport failure, timeout, HTTP 5xx/429, ConcurrencyException, database locked."""
+
+    type = "ErpRetryableError"
+    retryable = True
+
+
+class ErpRejectedError(ErpError):
+    """The ERP refused the request (Tryton UserError); retrying the same call won't help."""
+
+    type = "ErpRejectedError"
+
+
+class ErpUnknownSku(ErpRejectedError):
+    """An order or refund names a SKU the ERP has no product for."""
+
+    type = "ErpUnknownSku"
+
+    def __init__(self, sku: str | None):
+        super().__init__(f"No ERP product has the SKU {sku!r}")
+        self.sku = sku
+
+
+class ErpCannotCancel(ErpRejectedError):
+    """The sale is confirmed or further along: compensate with a return instead."""
+
+    type = "ErpCannotCancel"
+
+    def __init__(self, external_ref: str, state: str):
+        super().__init__(
+            f"Sale {external_ref!r} is {state}; only draft or quoted sales can be cancelled")
+        self.external_ref, self.state = external_ref, state
+
+
+class ErpNotFound(ErpRejectedError):
+    """No ERP document has the given external reference."""
+
+    type = "ErpNotFound"
+
+
+class ErpWarning(ErpRejectedError):
+    """Tryton asked for a confirmation (UserWarning); `name` is the warning to acknowledge."""
+
+    type = "ErpWarning"
+
+    def __init__(self, name: str, message: str, description: str = ""):
+        super().__init__(message, description=description)
+        self.name = name
+
+
+ERROR_TYPES = (ErpRetryableError, ErpRejectedError, ErpUnknownSku, ErpCannotCancel,
+               ErpNotFound, ErpWarning)
