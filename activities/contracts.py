@@ -27,6 +27,7 @@ class Act(StrEnum):
     WOO_MARK_SHIPPED = "woo.mark_shipped"
     WOO_CANCEL_ORDER = "woo.cancel_order"
     WOO_CREATE_REFUND = "woo.create_refund"
+    WOO_GET_REFUND = "woo.get_refund"
     ERP_VALIDATE_ORDER = "erp.validate_order"
     ERP_ACCEPT_ORDER = "erp.accept_order"
     ERP_GET_SALE = "erp.get_sale"
@@ -37,12 +38,19 @@ class Act(StrEnum):
 
 
 class ErrorType(StrEnum):
-    """Stable ApplicationError types that sagas branch on."""
+    """Stable ApplicationError types that sagas branch on (the systems' own names)."""
 
-    WOO_REJECTED = "WooRejected"  # 4xx from the store: fix data, then retry
-    ERP_REJECTED = "ErpRejected"  # business rejection in the ERP
+    WOO_REJECTED = "WooClientError"  # 4xx from the store: fix data, then retry
+    ERP_REJECTED = "ErpRejectedError"  # business rejection in the ERP (UserError)
+    ERP_UNKNOWN_SKU = "ErpUnknownSku"
     ERP_CANNOT_CANCEL = "ErpCannotCancel"  # sale too far along: compensate by return
+    ERP_NOT_FOUND = "ErpNotFound"
+    ERP_WARNING = "ErpWarning"
     VALIDATION_FAILED = "ValidationFailed"
+
+    @classmethod
+    def erp_rejections(cls) -> frozenset[str]:
+        return frozenset({cls.ERP_REJECTED, cls.ERP_UNKNOWN_SKU, cls.ERP_WARNING})
 
 
 class Payload(BaseModel):
@@ -144,6 +152,17 @@ class CreditNoteView(Payload):
     number: str
     state: str
     total: Money
+
+
+class OrderRef(Payload):
+    store: str
+    woo_order_id: int
+
+
+class RefundRef(Payload):
+    store: str
+    woo_order_id: int
+    woo_refund_id: int
 
 
 class MapIdInput(Payload):

@@ -11,10 +11,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import (AcceptOrderInput, Act, CancelWooOrderInput, CreateWooRefundInput,
-                                  CreditNoteInput, CreditNoteView, ErpSaleView, ErrorType,
-                                  InvoiceView, MarkShippedInput, ShipmentView, ValidateOrderInput,
-                                  ValidationReport, WriteBackInput)
-from canonical.entities import Address, Customer, Order, OrderLine
+                                  CreditNoteInput, CreditNoteView, ErpSaleView, InvoiceView,
+                                  MarkShippedInput, OrderRef, RefundRef, ShipmentView,
+                                  ValidateOrderInput, ValidationReport, WriteBackInput)
+from canonical.entities import Address, Customer, Order, OrderLine, Refund
 from canonical.events import AnyEvent
 from canonical.money import Money
 
@@ -45,6 +45,12 @@ class FakeWorld:
     ship_immediately: bool = True
     events: list[AnyEvent] = field(default_factory=list)
     woo_calls: list[str] = field(default_factory=list)
+    orders: dict[int, Order] = field(default_factory=dict)
+    credit_note_fails: bool = False
+    credit_notes: dict[str, CreditNoteView] = field(default_factory=dict)
+
+    def order(self, woo_id: int) -> Order:
+        return self.orders.setdefault(woo_id, sample_order(woo_id))
 
     def activities(self) -> dict[str, list]:
         w = self
@@ -78,8 +84,23 @@ class FakeWorld:
 
         @activity.defn(name=Act.ERP_CREDIT_NOTE)
         async def credit_note(inp: CreditNoteInput) -> CreditNoteView:
-            return CreditNoteView(refund_ref=inp.refund_ref, number="CN1", state="posted",
-                                  total=-inp.refund.amount)
+            if w.credit_note_fails:
+                raise ApplicationError("credit note refused", type="ErpRejectedError",
+                                       non_retryable=True)
+            note = w.credit_notes.get(inp.refund_ref) or CreditNoteView(
+                refund_ref=inp.refund_ref, number=f"CN{len(w.credit_notes) + 1}",
+                state="posted", total=-inp.refund.amount)
+            w.credit_notes[inp.refund_ref] = note
+            return note
+
+        @activity.defn(name=Act.WOO_GET_ORDER)
+        async def get_order(ref: OrderRef) -> Order:
+            return w.order(ref.woo_order_id)
+
+        @activity.defn(name=Act.WOO_GET_REFUND)
+        async def get_refund(ref: RefundRef) -> Refund:
+            return next(r for r in w.order(ref.woo_order_id).refunds
+                        if r.woo_id == ref.woo_refund_id)
 
         @activity.defn(name=Act.WOO_WRITE_ERP_DOCUMENT)
         async def write_back(inp: WriteBackInput) -> None:
@@ -95,8 +116,16 @@ class FakeWorld:
 
         @activity.defn(name=Act.WOO_CREATE_REFUND)
         async def create_refund(inp: CreateWooRefundInput) -> int:
+            order = w.order(inp.woo_order_id)
+            for r in order.refunds:  # idempotent by the reference in the reason
+                if inp.refund_ref in r.reason:
+                    return r.woo_id or 0
             w.woo_calls.append(f"refund:{inp.woo_order_id}:{inp.amount.amount}")
-            return 1
+            refund = Refund(woo_id=len(order.refunds) + 100, order_woo_id=order.woo_id,
+                            amount=inp.amount, reason=inp.reason, lines=inp.lines,
+                            refunded_payment=inp.api_refund)
+            w.orders[order.woo_id] = order.model_copy(update={"refunds": [*order.refunds, refund]})
+            return refund.woo_id
 
         @activity.defn(name=Act.LEDGER_RECORD_EVENT)
         async def record_event(event: AnyEvent) -> bool:
@@ -106,5 +135,6 @@ class FakeWorld:
             return new
 
         return {"erp": [validate, accept, get_sale, cancel_sale, credit_note],
-                "woocommerce": [write_back, mark_shipped, cancel_order, create_refund],
+                "woocommerce": [write_back, mark_shipped, cancel_order, create_refund,
+                                get_order, get_refund],
                 "ledger": [record_event]}

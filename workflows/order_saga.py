@@ -162,7 +162,7 @@ class OrderSaga(Saga, OrderCompensation):
                                  external_ref=erp_reference(order.store, order.woo_id)),
                 result_type=ErpSaleView, **on(Queue.ERP, self._policy.max_attempts))
         except ActivityError as err:
-            if error_type(err) == ErrorType.ERP_REJECTED:
+            if error_type(err) in ErrorType.erp_rejections():
                 await self._record(ev.OrderRejected, source="erp", reason=describe(err),
                                    key=workflow.uuid4().hex[:8])
                 if self._policy.on_erp_rejection == "cancel_and_refund":

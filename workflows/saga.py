@@ -54,6 +54,7 @@ class Saga:
         self._pending_action: str | None = None
         self._retry = False
         self._resolve_note: str | None = None
+        self._park_prefix = ""  # a fact every park reason must carry from now on
 
     # stage ------------------------------------------------------------------
     def _set_stage(self, stage: str, *, reason: str | None = None) -> None:
@@ -98,9 +99,10 @@ class Saga:
             await self._park(reason, interrupted)
 
     async def _park(self, reason: str, interrupted: Callable[[], bool] = lambda: False) -> None:
+        reason = self._park_prefix + reason
         workflow.logger.warning("saga parked: %s", reason)
         self._last_error = reason
-        self._pending_action = "retry or resolve (wooerp order retry|resolve)"
+        self._pending_action = "fix the cause, then signal retry (or resolve)"
         self._set_stage(NEEDS_ATTENTION, reason=reason)
         self._retry = False
         await workflow.wait_condition(
