@@ -117,16 +117,21 @@ class TrytonServer:
         raise TimeoutError(f"trytond not ready on {self.url} after {READY_TIMEOUT_S} s")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
         # Leave a self-contained file behind (no -wal/-shm needed to read it).
-        checkpoint(self.data_dir / "db" / f"{DATABASE}.sqlite")
+        try:
+            checkpoint(self.data_dir / "db" / f"{DATABASE}.sqlite")
+        except sqlite3.Error:
+            pass  # another process still has it open; the WAL files stay valid
 
 
 def start_instance(data_dir: Path, port: int | None = None, templates_dir: Path | None = None,
