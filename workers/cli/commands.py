@@ -1,1 +1,4 @@
 """Registers the built-in command groups on the app (one module per group)."""
+from workers.cli import ledger  # noqa: F401,E402
+from workers.cli import orders  # noqa: F401,E402
+from workers.cli import refunds  # noqa: F401,E402
