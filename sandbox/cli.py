@@ -8,4 +8,5 @@ sandbox_app = typer.Typer(help="Stand-ins for a real store and ERP.", no_args_is
 
 def register(app: typer.Typer) -> None:
     from sandbox.erp import cli as _erp  # noqa: F401  (registers `erp` and `warehouse`)
+    from sandbox.store import cli as _store  # noqa: F401  (registers `store`)
     app.add_typer(sandbox_app, name="sandbox")

@@ -1,0 +1,107 @@
+"""/__sandbox/* routes for tests and demos: faults, stock, deliveries, keys.
+
+These exist only in the emulator (a real store has no such door), so they
+take no credentials: the emulator listens on loopback by default.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sandbox.store import products
+from sandbox.store.auth import Authenticator
+from sandbox.store.credentials import new_key
+from sandbox.store.faults import FaultInjector
+from sandbox.store.site import Site
+from sandbox.store.webhooks import WebhookService
+
+
+def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
+                 auth: Authenticator) -> list[Route]:
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True, "home_url": site.home_url})
+
+    async def get_faults(request: Request) -> JSONResponse:
+        return JSONResponse(faults.as_dict())
+
+    async def put_faults(request: Request) -> JSONResponse:
+        try:
+            faults.update(await request.json())
+        except (ValueError, TypeError) as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse(faults.as_dict())
+
+    async def reset_faults(request: Request) -> JSONResponse:
+        faults.reset()
+        return JSONResponse(faults.as_dict())
+
+    def _stock_rows(sku: str | None) -> list[dict[str, Any]]:
+        where = "type IN ('product','variation')" + (" AND sku=?" if sku else "")
+        rows = site.db.query_posts(where, (sku,) if sku else (), "id")
+        return [{"id": p["id"], "sku": p["sku"], "parent_id": p["parent_id"], "type": p["type"],
+                 "manage_stock": p["manage_stock"], "stock_quantity": p["stock_quantity"],
+                 "stock_status": p["stock_status"]} for p in rows]
+
+    async def get_stock(request: Request) -> JSONResponse:
+        return JSONResponse(await run_in_threadpool(_stock_rows, request.query_params.get("sku")))
+
+    def _set_stock(sku: str, qty: int) -> dict[str, Any] | None:
+        with site.db.tx():
+            obj = products.by_sku(site, sku)
+            if obj is None:
+                return None
+            products.update(site, obj, {"manage_stock": True, "stock_quantity": qty})
+        site.flush_hooks(committed=True)
+        return _stock_rows(sku)[0]
+
+    async def put_stock(request: Request) -> JSONResponse:
+        data = await request.json()
+        row = await run_in_threadpool(_set_stock, data["sku"], int(data["stock_quantity"]))
+        return JSONResponse(row or {"error": "unknown sku"}, 200 if row else 404)
+
+    def _deliveries(webhook_id: str | None, since: int) -> list[dict[str, Any]]:
+        rows = site.db.execute("SELECT id, data FROM deliveries WHERE id > ? ORDER BY id", (since,))
+        out = [{"seq": r["id"], **json.loads(r["data"])} for r in rows]
+        return [d for d in out if webhook_id is None or str(d["webhook_id"]) == webhook_id]
+
+    async def deliveries(request: Request) -> JSONResponse:
+        q = request.query_params
+        rows = await run_in_threadpool(_deliveries, q.get("webhook_id"), int(q.get("since", 0)))
+        return JSONResponse(rows)
+
+    async def drain(request: Request) -> JSONResponse:
+        timeout = float(request.query_params.get("timeout", 10))
+        flush = request.query_params.get("flush", "true") != "false"
+        done = await run_in_threadpool(hooks.drain, timeout, flush)
+        return JSONResponse({"drained": done}, 200 if done else 504)
+
+    async def webhook_state(request: Request) -> JSONResponse:
+        row = site.db.get_row("webhooks", "id", int(request.path_params["id"]))
+        return JSONResponse(row or {"error": "unknown webhook"}, 200 if row else 404)
+
+    async def create_key(request: Request) -> JSONResponse:
+        data = await request.json() if await request.body() else {}
+        key = new_key(data.get("permissions", "read_write"))
+        auth.keys[key.consumer_key] = key
+        extra = site.db.kv_get("extra_keys") or []
+        extra.append(key.__dict__)
+        site.db.kv_set("extra_keys", extra)
+        return JSONResponse(key.__dict__, 201)
+
+    return [
+        Route("/health", health),
+        Route("/faults", get_faults, methods=["GET"]),
+        Route("/faults", put_faults, methods=["PUT", "POST"]),
+        Route("/faults", reset_faults, methods=["DELETE"]),
+        Route("/stock", get_stock, methods=["GET"]),
+        Route("/stock", put_stock, methods=["PUT", "POST"]),
+        Route("/deliveries", deliveries),
+        Route("/webhooks/drain", drain, methods=["POST"]),
+        Route("/webhooks/{id:int}", webhook_state),
+        Route("/keys", create_key, methods=["POST"]),
+    ]

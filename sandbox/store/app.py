@@ -1,0 +1,163 @@
+"""The ASGI app: /wp-json/wc/v3/* as WordPress serves it, plus /__sandbox/* admin routes."""
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from sandbox.store import products, render
+from sandbox.store.auth import AuthRequest, Authenticator, check_permission
+from sandbox.store.errors import WooError, no_route
+from sandbox.store.faults import FaultInjector
+from sandbox.store.router import Ctx, Reply, Routes, permission_error
+from sandbox.store.routes import load as load_routes
+from sandbox.store.site import Site
+from sandbox.store.webhooks import WebhookService, php_json
+
+PREFIX = "/wp-json/"
+NAMESPACE = "wc/v3/"
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # WordPress answers with wp_json_encode output: compact, '/' escaped
+    return Response(php_json(body), status, headers, media_type="application/json; charset=UTF-8")
+
+
+class StoreApp:
+    def __init__(self, site: Site, auth: Authenticator, faults: FaultInjector,
+                 strict_home: bool, trust_forwarded_proto: bool = False):
+        self.site = site
+        self.auth = auth
+        self.faults = faults
+        self.routes: Routes = load_routes()
+        self.strict_home = strict_home
+        self.trust_forwarded_proto = trust_forwarded_proto
+
+    # -- the REST entry point ----------------------------------------------------
+    async def rest(self, request: Request) -> Response:
+        f = self.faults.faults
+        if self.faults.hit(f.latency_rate) and f.latency_ms:
+            await asyncio.sleep(f.latency_ms / 1000)
+        if self.faults.hit(f.rest_429_rate):
+            return Response("Too Many Requests", 429, {"Retry-After": str(f.retry_after)},
+                            media_type="text/plain")
+        fail_after = self.faults.hit(f.rest_5xx_rate)
+        if fail_after and f.rest_5xx_mode != "after":
+            return self._server_error()
+        body = await request.body()
+        status, payload, headers = await run_in_threadpool(self._handle, request, body)
+        if fail_after:
+            return self._server_error()  # the write happened; the client never hears of it
+        return json_response(payload, status, headers)
+
+    def _server_error(self) -> Response:
+        status = self.faults.faults.rest_5xx_status
+        return Response(f"<html><body><h1>{status} Service Unavailable</h1></body></html>", status,
+                        media_type="text/html")
+
+    def _is_ssl(self, request: Request) -> bool:
+        if request.url.scheme == "https":
+            return True
+        return self.trust_forwarded_proto and request.headers.get("x-forwarded-proto") == "https"
+
+    def home(self, request: Request) -> str:
+        if self.strict_home:
+            return self.site.home_url
+        scheme = "https" if self._is_ssl(request) else "http"
+        return f"{scheme}://{request.headers.get('host', request.url.netloc)}"
+
+    def _handle(self, request: Request, raw: bytes) -> tuple[int, Any, dict[str, str]]:
+        try:
+            reply = self._dispatch(request, raw)
+        except WooError as err:
+            self.site.flush_hooks(committed=False)
+            return err.http_status, err.body(), err.headers
+        for fn in reply.after:
+            fn()
+        return reply.status, reply.body, reply.headers
+
+    def _parse_body(self, request: Request, raw: bytes) -> tuple[Any, dict[str, str]]:
+        ctype = request.headers.get("content-type", "")
+        if "application/x-www-form-urlencoded" in ctype:
+            from urllib.parse import parse_qsl
+
+            form = dict(parse_qsl(raw.decode(), keep_blank_values=True))
+            return form, form
+        if not raw.strip():
+            return None, {}
+        try:
+            return json.loads(raw), {}
+        except ValueError as exc:
+            raise WooError("rest_invalid_json", "Invalid JSON body passed.",
+                           data={"status": 400, "json_error_code": 4,
+                                 "json_error_message": str(exc)}) from None
+
+    def _dispatch(self, request: Request, raw: bytes) -> Reply:
+        path = request.url.path[len(PREFIX):]
+        if not path.startswith(NAMESPACE):
+            raise no_route()
+        method = request.method.upper()
+        query_items = list(request.query_params.multi_items())
+        body, form = self._parse_body(request, raw)
+        home = self.home(request)
+        key = self.auth.authenticate(AuthRequest(
+            method=method, is_ssl=self._is_ssl(request), base_url=home.rstrip("/") + request.url.path,
+            params={**dict(query_items), **form}, authorization=request.headers.get("authorization")))
+        match = self.routes.match(method, path[len(NAMESPACE):].rstrip("/"))
+        if match is None:
+            raise no_route()
+        route, args = match
+        if key is None:
+            raise permission_error(route.permission)
+        check_permission(key, method)
+        ctx = Ctx(self.site, method, path[len(NAMESPACE):], query_items, body, key, home)
+        with self.site.db.tx():
+            reply = route.handler(ctx, **args)
+        self.site.flush_hooks(committed=True)
+        return reply
+
+    # -- webhook payloads: the REST representation at delivery time --------------
+    def renderers(self) -> dict[str, Any]:
+        site = self.site
+
+        def order(id_: int) -> Any:
+            o = site.db.get_post(id_, "order")
+            if o is None:
+                return WooError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404).body()
+            return render.order(site, o, site.home_url)
+
+        def product(id_: int) -> Any:
+            p = products.get(site, id_)
+            if p is None:
+                return WooError("woocommerce_rest_product_invalid_id", "Invalid ID.", 404).body()
+            return products.render(site, p, site.home_url)
+
+        def customer(id_: int) -> Any:
+            c = site.db.get_row("customers", "id", id_) or {"id": id_}
+            return c
+
+        return {"order": order, "product": product, "customer": customer}
+
+
+def build(store: StoreApp, admin_routes: list[Route], webhooks: WebhookService) -> Starlette:
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        webhooks.start()
+        yield
+        webhooks.stop()
+
+    return Starlette(routes=[
+        Route("/wp-json/{rest:path}", store.rest, methods=methods),
+        Mount("/__sandbox", routes=admin_routes),
+    ], lifespan=lifespan)
+
+

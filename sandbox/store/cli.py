@@ -1,0 +1,54 @@
+"""`wooerp sandbox store`: run the WooCommerce store emulator."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sandbox.cli import sandbox_app
+from sandbox.store.credentials import ENV_KEY, ENV_SECRET
+
+
+@sandbox_app.command("store")
+def store(
+    port: int = typer.Option(8081, help="HTTP port (OAuth 1.0a auth)."),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    data_dir: Path = typer.Option(Path(".wooerp/store"), help="SQLite data, credentials, TLS cert."),
+    tls_port: Optional[int] = typer.Option(None, help="Also serve HTTPS here (Basic / query-string auth)."),
+    home_url: Optional[str] = typer.Option(None, help="Site URL OAuth signatures must use; default: the request's Host."),
+    utc_offset_minutes: int = typer.Option(0, help="Site timezone as a fixed UTC offset (local vs *_gmt dates)."),
+    consumer_key: Optional[str] = typer.Option(None, envvar=ENV_KEY, help="API key to accept."),
+    consumer_secret: Optional[str] = typer.Option(None, envvar=ENV_SECRET, help="API secret to accept."),
+    webhook_timeout: float = typer.Option(60.0, help="Delivery timeout in seconds (WooCommerce: 60)."),
+    trust_forwarded_proto: bool = typer.Option(False, help="Treat X-Forwarded-Proto: https as HTTPS."),
+    fault_rest_5xx_rate: float = typer.Option(0.0, help="Share of REST calls answered 5xx."),
+    fault_rest_5xx_mode: str = typer.Option("before", help="'before' (not applied) or 'after' (applied, answer lost)."),
+    fault_rest_429_rate: float = typer.Option(0.0, help="Share of REST calls answered 429."),
+    fault_retry_after: int = typer.Option(1, help="Retry-After seconds sent with a 429."),
+    fault_latency_ms: int = typer.Option(0, help="Latency added to REST calls."),
+    fault_latency_rate: float = typer.Option(0.0, help="Share of REST calls that get the latency."),
+    fault_webhook_drop_rate: float = typer.Option(0.0, help="Share of webhook deliveries dropped."),
+    fault_webhook_duplicate_rate: float = typer.Option(0.0, help="Share delivered twice."),
+    fault_webhook_reorder_rate: float = typer.Option(0.0, help="Share held back so later ones overtake."),
+    fault_webhook_delay_ms: int = typer.Option(0, help="Delay before every webhook delivery."),
+    fault_seed: Optional[int] = typer.Option(None, help="Seed for the fault RNG (reproducible chaos)."),
+) -> None:
+    """Serve a WooCommerce-compatible store (REST v3 + webhooks), persisted to SQLite."""
+    from sandbox.store.faults import Faults
+    from sandbox.store.server import StoreConfig, serve
+
+    faults = Faults(
+        rest_5xx_rate=fault_rest_5xx_rate, rest_5xx_mode=fault_rest_5xx_mode,
+        rest_429_rate=fault_rest_429_rate, retry_after=fault_retry_after,
+        latency_ms=fault_latency_ms, latency_rate=fault_latency_rate if fault_latency_ms else 0.0,
+        webhook_drop_rate=fault_webhook_drop_rate, webhook_duplicate_rate=fault_webhook_duplicate_rate,
+        webhook_reorder_rate=fault_webhook_reorder_rate, webhook_delay_ms=fault_webhook_delay_ms,
+        seed=fault_seed,
+    )
+    serve(StoreConfig(
+        data_dir=data_dir, host=host, port=port, tls_port=tls_port, home_url=home_url,
+        utc_offset_minutes=utc_offset_minutes, consumer_key=consumer_key,
+        consumer_secret=consumer_secret, webhook_timeout=webhook_timeout,
+        trust_forwarded_proto=trust_forwarded_proto, faults=faults,
+    ))
