@@ -15,7 +15,7 @@ from sandbox.erp.config import ErpConnection
 from sandbox.erp.instance import start_instance
 
 DEFAULT_DATA_DIR = Path(os.environ.get("WOOERP_ERP_DATA_DIR", ".wooerp/erp"))
-DEFAULT_PORT = 8765
+DEFAULT_PORT = 8000  # Tryton's own default, and ErpSettings.url's
 
 
 def _templates_default() -> Optional[Path]:

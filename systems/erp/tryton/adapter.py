@@ -61,7 +61,7 @@ class TrytonErp:
 
     async def products(self) -> Products:
         if self._products is None:
-            await self.rpc._ensure_session()
+            await self.rpc.ensure_login()
             company, = await self.rpc.read("company.company", [self.rpc.context["company"]],
                                           ["currency"])
             currency = await self.documents.currency_code(company["currency"])

@@ -70,6 +70,10 @@ class TrytonRpc:
         log.info("tryton.login", url=self.url, database=self.database,
                  company=self.context.get("company"))
 
+    async def ensure_login(self) -> None:
+        """Log in unless already logged in (the context is filled after this)."""
+        await self._ensure_session()
+
     async def _ensure_session(self) -> str:
         if self._auth is None:
             async with self._login_lock:
