@@ -2,3 +2,5 @@
 from workers.cli import ledger  # noqa: F401,E402
 from workers.cli import orders  # noqa: F401,E402
 from workers.cli import refunds  # noqa: F401,E402
+from workers.cli import dev  # noqa: F401,E402
+from workers.cli import schema  # noqa: F401,E402
