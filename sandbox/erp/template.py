@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 
 from sandbox.erp import config as erp_config
@@ -56,7 +57,7 @@ def template_key() -> str:
         if (d.metadata["Name"] or "").lower().startswith(("trytond", "proteus")))
     digest.update("\n".join(versions).encode())
     here = Path(__file__).resolve().parent
-    link = here.parent.parent / "systems" / "erp" / "tryton" / "wooerp_link"
+    link = Path(find_spec("systems.erp.tryton.wooerp_link").submodule_search_locations[0])
     sources = sorted(link.glob("*")) + [here / "seed.py", here.parent / "catalog.py"]
     for source in sources:
         if source.is_file():
