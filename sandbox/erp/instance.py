@@ -141,6 +141,9 @@ def start_instance(data_dir: Path, port: int | None = None, templates_dir: Path 
     Returns (server, connection, template_built).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
+    # erp.json appears only once the server answers, so a parent process can
+    # wait for the file; a stale one from the last run must not fool it.
+    (data_dir / "erp.json").unlink(missing_ok=True)
     template, built = ensure_template(templates_dir or data_dir / "templates", log=log)
     prepare_database(data_dir, template, fresh=fresh)
     server = TrytonServer(data_dir, port or free_port())
