@@ -41,7 +41,10 @@ def erp(
                f"({'built template' if built else 'cached template'}, "
                f"{time.monotonic() - started:.1f} s); connection facts in "
                f"{data_dir / 'erp.json'}; log in {data_dir / 'trytond.log'}")
-    _serve_until_stopped(server)
+    try:
+        _serve_until_stopped(server)
+    finally:
+        (data_dir / "erp.json").unlink(missing_ok=True)  # no longer true
 
 
 def _serve_until_stopped(server) -> None:
