@@ -95,10 +95,11 @@ class WebhookService:
         """Test hook: deliver everything queued (delays skipped with flush); True if empty."""
         end = time.monotonic() + timeout
         with self._cond:
-            if flush:
+            if flush and self._queue:
+                # move the whole schedule forward: delays end now, the order they set stays
+                shift = max(0.0, max(p.due for p in self._queue) - time.monotonic())
                 for p in self._queue:
-                    p.due = 0
-                self._queue.sort()
+                    p.due -= shift
                 self._cond.notify_all()
             while self._queue or self._busy:
                 left = end - time.monotonic()
