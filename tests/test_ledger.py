@@ -119,3 +119,17 @@ def test_rejects_unknown_backends_and_naive_times(ledger: Ledger, uniq: str):
                    source_system="erp", correlation_id=uniq)
     with pytest.raises(Exception, match="timezone-aware"):
         ledger.append_event(naive, type="Pinged")
+
+
+def test_workers_starting_together_migrate_once(fresh_ledger_url: str):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ledgers = [Ledger(fresh_ledger_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda ledger: ledger.migrate(), ledgers))
+        with ledgers[0].engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+    finally:
+        for ledger in ledgers:
+            ledger.close()

@@ -9,6 +9,9 @@ pool and ingress from a thread, and every write is one short transaction.
 """
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from systems.ledger.models import BusinessEventRow, IdMapping, InboxRow, InboxStatus, utcnow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK_KEY = 0x776F6F657270  # "wooerp"
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
@@ -106,13 +110,32 @@ class Ledger:
         self.engine.dispose()
 
     def migrate(self, revision: str = "head") -> None:
-        """Bring the schema up to `revision`; a no-op when already there."""
+        """Bring the schema up to `revision`; a no-op when already there.
+
+        Safe when several workers start at once: migrations are serialised by
+        a PostgreSQL advisory lock, or a lock file next to the SQLite file.
+        """
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
-        with self.engine.begin() as conn:
+        with self._migration_lock(), self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.migrate.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # id map ----------------------------------------------------------------
     def map_id(self, system: str, entity: str, external_id: str | int, key: str) -> bool:
