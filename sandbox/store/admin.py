@@ -51,12 +51,13 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
         return JSONResponse(await run_in_threadpool(_stock_rows, request.query_params.get("sku")))
 
     def _set_stock(sku: str, qty: int) -> dict[str, Any] | None:
-        with site.db.tx():
-            obj = products.by_sku(site, sku)
-            if obj is None:
-                return None
-            products.update(site, obj, {"manage_stock": True, "stock_quantity": qty})
-        site.flush_hooks(committed=True)
+        with site.db.lock:
+            with site.db.tx():
+                obj = products.by_sku(site, sku)
+                if obj is None:
+                    return None
+                products.update(site, obj, {"manage_stock": True, "stock_quantity": qty})
+            site.flush_hooks(committed=True)
         return _stock_rows(sku)[0]
 
     async def put_stock(request: Request) -> JSONResponse:

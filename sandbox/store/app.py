@@ -43,7 +43,7 @@ class StoreApp:
     # -- the REST entry point ----------------------------------------------------
     async def rest(self, request: Request) -> Response:
         f = self.faults.faults
-        if self.faults.hit(f.latency_rate) and f.latency_ms:
+        if f.latency_ms and self.faults.hit(f.latency_rate):
             await asyncio.sleep(f.latency_ms / 1000)
         if self.faults.hit(f.rest_429_rate):
             return Response("Too Many Requests", 429, {"Retry-After": str(f.retry_after)},
@@ -77,7 +77,6 @@ class StoreApp:
         try:
             reply = self._dispatch(request, raw)
         except WooError as err:
-            self.site.flush_hooks(committed=False)
             return err.http_status, err.body(), err.headers
         for fn in reply.after:
             fn()
@@ -118,9 +117,16 @@ class StoreApp:
             raise permission_error(route.permission)
         check_permission(key, method)
         ctx = Ctx(self.site, method, path[len(NAMESPACE):], query_items, body, key, home)
-        with self.site.db.tx():
-            reply = route.handler(ctx, **args)
-        self.site.flush_hooks(committed=True)
+        # hooks fired by this request are queued only if it commits, and before
+        # another request can fire its own (the lock is held throughout)
+        with self.site.db.lock:
+            try:
+                with self.site.db.tx():
+                    reply = route.handler(ctx, **args)
+            except BaseException:
+                self.site.flush_hooks(committed=False)
+                raise
+            self.site.flush_hooks(committed=True)
         return reply
 
     # -- webhook payloads: the REST representation at delivery time --------------

@@ -27,7 +27,7 @@ def store(
     fault_rest_429_rate: float = typer.Option(0.0, help="Share of REST calls answered 429."),
     fault_retry_after: int = typer.Option(1, help="Retry-After seconds sent with a 429."),
     fault_latency_ms: int = typer.Option(0, help="Latency added to REST calls."),
-    fault_latency_rate: float = typer.Option(0.0, help="Share of REST calls that get the latency."),
+    fault_latency_rate: float = typer.Option(1.0, help="Share of REST calls that get the latency."),
     fault_webhook_drop_rate: float = typer.Option(0.0, help="Share of webhook deliveries dropped."),
     fault_webhook_duplicate_rate: float = typer.Option(0.0, help="Share delivered twice."),
     fault_webhook_reorder_rate: float = typer.Option(0.0, help="Share held back so later ones overtake."),
@@ -41,7 +41,7 @@ def store(
     faults = Faults(
         rest_5xx_rate=fault_rest_5xx_rate, rest_5xx_mode=fault_rest_5xx_mode,
         rest_429_rate=fault_rest_429_rate, retry_after=fault_retry_after,
-        latency_ms=fault_latency_ms, latency_rate=fault_latency_rate if fault_latency_ms else 0.0,
+        latency_ms=fault_latency_ms, latency_rate=fault_latency_rate,
         webhook_drop_rate=fault_webhook_drop_rate, webhook_duplicate_rate=fault_webhook_duplicate_rate,
         webhook_reorder_rate=fault_webhook_reorder_rate, webhook_delay_ms=fault_webhook_delay_ms,
         seed=fault_seed,

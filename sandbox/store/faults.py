@@ -19,7 +19,7 @@ class Faults:
     rest_5xx_mode: str = "before"
     rest_429_rate: float = 0.0
     retry_after: int = 1  # seconds, sent in Retry-After with a 429
-    latency_rate: float = 0.0
+    latency_rate: float = 1.0  # share of calls that get latency_ms (0 ms by default)
     latency_ms: int = 0
     webhook_drop_rate: float = 0.0
     webhook_duplicate_rate: float = 0.0
