@@ -113,3 +113,22 @@ def test_unauthenticated_write_and_unknown_route(sandbox_store):
     assert nothing.json() == {"code": "rest_no_route",
                               "message": "No route was found matching the URL and request method",
                               "data": {"status": 404}}
+
+
+def test_forwarded_proto_counts_as_https_only_when_trusted(sandbox_store, tmp_path):
+    from tests.fixtures.store import SandboxStore
+
+    creds = (sandbox_store.consumer_key, sandbox_store.consumer_secret)
+    headers = {"X-Forwarded-Proto": "https"}
+    untrusted = httpx.get(f"{sandbox_store.url}/wp-json/wc/v3/orders", auth=creds,
+                          headers=headers, timeout=10)
+    assert untrusted.status_code == 401  # a client cannot claim HTTPS by itself
+    proxied = SandboxStore(tmp_path / "data", tmp_path / "store.log", ("--trust-forwarded-proto",))
+    proxied.start()
+    try:
+        creds = (proxied.consumer_key, proxied.consumer_secret)
+        resp = httpx.get(f"{proxied.url}/wp-json/wc/v3/orders", auth=creds, headers=headers,
+                         timeout=10)
+        assert resp.status_code == 200, resp.text
+    finally:
+        proxied.stop()

@@ -117,10 +117,21 @@ class WooClient:
 
     def iter_orders(self, modified_after: datetime | None = None,
                     status: str | Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every order modified after the date, each (id, date_modified_gmt) once.
+
+        Page numbers are not a snapshot: an order modified while we page moves
+        to the end (seen again, deduped) and may shift one neighbour back a
+        page. Reconciliation windows overlap for that reason.
+        """
+        seen: set[tuple[int, str]] = set()
         page = 1
         while True:
             result = self.list_orders(modified_after, page=page, status=status)
-            yield from result.items
+            for order in result.items:
+                key = (order["id"], order.get("date_modified_gmt") or "")
+                if key not in seen:
+                    seen.add(key)
+                    yield order
             if page >= result.total_pages:
                 return
             page += 1
