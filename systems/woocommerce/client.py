@@ -53,6 +53,12 @@ def woo_gmt(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime(WOO_DATE)
 
 
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 class WooClient:
     def __init__(self, url: str, consumer_key: str, consumer_secret: str, *,
                  timeout: float = 10.0, verify: bool | str = True,
@@ -68,7 +74,8 @@ class WooClient:
     # -- transport ----------------------------------------------------------------
     def _call(self, method: str, endpoint: str, data: Any = None,
               params: dict[str, Any] | None = None) -> requests.Response:
-        kwargs: dict[str, Any] = {"params": {k: str(v) for k, v in (params or {}).items()}}
+        # plain strings only: the client signs lists and '/' wrongly (CONTRACT 6.4)
+        kwargs: dict[str, Any] = {"params": {k: _param(v) for k, v in (params or {}).items()}}
         try:
             if method in ("POST", "PUT"):
                 resp = getattr(self._api, method.lower())(endpoint, data, **kwargs)
