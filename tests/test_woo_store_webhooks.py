@@ -127,3 +127,13 @@ def test_faults_reorder_lets_a_later_event_overtake(sandbox_store, webhook_recei
     ids = [json.loads(r.body)["id"] for r in _deliveries(webhook_receiver)]
     assert ids == [4, 3]
     assert parse_headers(got[-1].headers).topic == "product.updated"
+
+
+def test_customer_created_payload_is_the_rest_representation(sandbox_store, webhook_receiver, hook):
+    hook("customer.created")
+    created = sandbox_store.api().post("customers", {"email": "hooked@example.com"}).json()
+    sandbox_store.drain_webhooks()
+    (delivery,) = _deliveries(webhook_receiver)
+    payload = json.loads(delivery.body)
+    assert payload == json.loads(json.dumps(created))
+    assert payload["_links"]["self"][0]["href"].endswith(f"/customers/{created['id']}")

@@ -17,7 +17,7 @@ from sandbox.store.auth import AuthRequest, Authenticator, check_permission
 from sandbox.store.errors import WooError, no_route
 from sandbox.store.faults import FaultInjector
 from sandbox.store.router import Ctx, Reply, Routes, permission_error
-from sandbox.store.routes import load as load_routes
+from sandbox.store.routes import customers, load as load_routes
 from sandbox.store.site import Site
 from sandbox.store.webhooks import WebhookService, php_json
 
@@ -146,8 +146,10 @@ class StoreApp:
             return products.render(site, p, site.home_url)
 
         def customer(id_: int) -> Any:
-            c = site.db.get_row("customers", "id", id_) or {"id": id_}
-            return c
+            c = site.db.get_row("customers", "id", id_)
+            if c is None:
+                return WooError("woocommerce_rest_invalid_id", "Invalid resource ID.", 404).body()
+            return customers.render(site, c, site.home_url)
 
         return {"order": order, "product": product, "customer": customer}
 

@@ -8,12 +8,17 @@ from sandbox.store.errors import WooError, missing_params
 from sandbox.store.pagination import paginate, window
 from sandbox.store.router import Ctx, Reply
 from sandbox.store.routes import routes
+from sandbox.store.site import Site
+
+
+def render(site: Site, c: dict[str, Any], home: str) -> dict[str, Any]:
+    return {**{k: v for k, v in c.items() if k not in ("date_created_gmt", "date_modified_gmt")},
+            **site.clock.dates(c, "date_created", "date_modified"),
+            "_links": site.links(home, f"customers/{c['id']}", "customers")}
 
 
 def _render(ctx: Ctx, c: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: v for k, v in c.items() if k not in ("date_created_gmt", "date_modified_gmt")},
-            **ctx.site.clock.dates(c, "date_created", "date_modified"),
-            "_links": ctx.site.links(ctx.home, f"customers/{c['id']}", "customers")}
+    return render(ctx.site, c, ctx.home)
 
 
 @routes.add("GET", "customers", "list")
