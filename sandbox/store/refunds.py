@@ -111,7 +111,7 @@ def create(site: Site, order: dict[str, Any], data: dict[str, Any]) -> dict[str,
     site.db.save_post(refund, "refund")
     if api_restock:
         _restock(site, order, lines)
-    _after_refund(site, order, amount, lines)
+    _after_refund(site, order)
     return refund
 
 
@@ -133,15 +133,13 @@ def _refunded_qty(site: Site, order_id: int) -> int:
     return sum(-int(i.get("quantity") or 0) for r in list_for(site, order_id) for i in r["line_items"])
 
 
-def _after_refund(site: Site, order: dict[str, Any], amount: Decimal,
-                  lines: dict[int, dict[str, Any]]) -> None:
+def _after_refund(site: Site, order: dict[str, Any]) -> None:
     left = remaining(site, order)
     free_items = any(dec(i["total"]) == 0 for i in order["line_items"])
     items_left = sum(i["quantity"] for i in order["line_items"]) - _refunded_qty(site, order["id"])
     orders.save(site, order)  # date_modified moves: modified_after sync sees the refund
-    if left > 0 or (free_items and items_left > 0):
-        pass  # partially refunded: the status does not change
-    else:
+    partial = left > 0 or (free_items and items_left > 0)
+    if not partial:  # a partial refund leaves the status as it is
         orders.set_status(site, order, "refunded")
         orders.save(site, order)
     site.fire("order.updated", order["id"])
