@@ -147,3 +147,27 @@ def test_parse_retry_after_accepts_seconds_and_http_dates():
     assert parse_retry_after("120") == 120.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
+
+
+def test_targeted_fail_next_faults_then_success(sandbox_store, client):
+    """Two refused refund POSTs, then the third goes through: what retry tests need."""
+    order = _paid_order(sandbox_store)
+    with sandbox_store.faults(rest_5xx_next=2, rest_methods=["POST"], rest_path=r"^orders/\d+/refunds$"):
+        assert client.get_order(order["id"])["id"] == order["id"]  # not targeted
+        for _ in range(2):
+            with pytest.raises(WooRetryableError):
+                client.create_refund(order["id"], Decimal("1.00"))
+        assert client.create_refund(order["id"], Decimal("1.00"))["amount"] == "1.00"
+    assert len(client.list_refunds(order["id"])) == 1
+
+
+def test_clock_skew_makes_old_orders_for_modified_after_windows(sandbox_store, client):
+    sandbox_store.admin("PUT", "clock", {"offset_seconds": -3 * 86400})
+    try:
+        old = _paid_order(sandbox_store)
+    finally:
+        sandbox_store.admin("PUT", "clock", {"offset_seconds": 0})
+    new = _paid_order(sandbox_store)
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+    ids = {o["id"] for o in client.iter_orders(modified_after=since)}
+    assert new["id"] in ids and old["id"] not in ids

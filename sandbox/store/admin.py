@@ -6,6 +6,7 @@ take no credentials: the emulator listens on loopback by default.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -85,6 +86,13 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
         row = site.db.get_row("webhooks", "id", int(request.path_params["id"]))
         return JSONResponse(row or {"error": "unknown webhook"}, 200 if row else 404)
 
+    async def clock(request: Request) -> JSONResponse:
+        if request.method == "PUT":
+            data = await request.json()
+            site.clock.skew = timedelta(seconds=float(data.get("offset_seconds", 0)))
+        return JSONResponse({"offset_seconds": site.clock.skew.total_seconds(),
+                             "now_gmt": site.clock.now_gmt()})
+
     async def create_key(request: Request) -> JSONResponse:
         data = await request.json() if await request.body() else {}
         key = new_key(data.get("permissions", "read_write"))
@@ -105,4 +113,5 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
         Route("/webhooks/drain", drain, methods=["POST"]),
         Route("/webhooks/{id:int}", webhook_state),
         Route("/keys", create_key, methods=["POST"]),
+        Route("/clock", clock, methods=["GET", "PUT"]),
     ]

@@ -43,12 +43,13 @@ class StoreApp:
     # -- the REST entry point ----------------------------------------------------
     async def rest(self, request: Request) -> Response:
         f = self.faults.faults
-        if f.latency_ms and self.faults.hit(f.latency_rate):
+        targeted = self.faults.matches(request.method, request.url.path[len(PREFIX + NAMESPACE):])
+        if targeted and f.latency_ms and self.faults.hit(f.latency_rate):
             await asyncio.sleep(f.latency_ms / 1000)
-        if self.faults.hit(f.rest_429_rate):
+        if targeted and self.faults.take("rest_429_next", f.rest_429_rate):
             return Response("Too Many Requests", 429, {"Retry-After": str(f.retry_after)},
                             media_type="text/plain")
-        fail_after = self.faults.hit(f.rest_5xx_rate)
+        fail_after = targeted and self.faults.take("rest_5xx_next", f.rest_5xx_rate)
         if fail_after and f.rest_5xx_mode != "after":
             return self._server_error()
         body = await request.body()

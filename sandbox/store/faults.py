@@ -1,11 +1,15 @@
 """Fault injection for chaos tests: REST errors/latency and webhook misdelivery.
 
 Every rate is a probability in [0, 1] drawn from one seeded RNG, so a run
-with the same seed and the same request sequence fails the same way.
+with the same seed and the same request sequence fails the same way. The
+`*_next` counters fail exactly the next N matching calls, for tests that
+need "two failures, then success". REST faults can be narrowed to some
+methods and a path pattern (a regex searched in the path below wc/v3/).
 """
 from __future__ import annotations
 
 import random
+import re
 import threading
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -17,8 +21,12 @@ class Faults:
     rest_5xx_status: int = 503
     # "before": rejected, nothing applied; "after": applied, then the answer is lost
     rest_5xx_mode: str = "before"
+    rest_5xx_next: int = 0
     rest_429_rate: float = 0.0
+    rest_429_next: int = 0
     retry_after: int = 1  # seconds, sent in Retry-After with a 429
+    rest_methods: list[str] | None = None  # e.g. ["POST"]; None: every method
+    rest_path: str | None = None  # e.g. r"^orders/\d+/refunds$"; None: every path
     latency_rate: float = 1.0  # share of calls that get latency_ms (0 ms by default)
     latency_ms: int = 0
     webhook_drop_rate: float = 0.0
@@ -55,6 +63,21 @@ class FaultInjector:
             return False
         with self._lock:
             return self._rng.random() < rate
+
+    def matches(self, method: str, path: str) -> bool:
+        f = self.faults
+        if f.rest_methods and method.upper() not in [m.upper() for m in f.rest_methods]:
+            return False
+        return not f.rest_path or re.search(f.rest_path, path) is not None
+
+    def take(self, counter: str, rate: float) -> bool:
+        """True if this call fails: a pending `*_next` count first, else the rate."""
+        with self._lock:
+            left = getattr(self.faults, counter)
+            if left > 0:
+                setattr(self.faults, counter, left - 1)
+                return True
+        return self.hit(rate)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self.faults)

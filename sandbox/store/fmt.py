@@ -53,9 +53,12 @@ class Clock:
 
     def __init__(self, utc_offset_minutes: int = 0):
         self.offset = timedelta(minutes=utc_offset_minutes)
+        # business-time skew set by tests (/__sandbox/clock) to make "old" orders;
+        # OAuth timestamps still check against the real clock
+        self.skew = timedelta(0)
 
     def now_gmt(self) -> str:
-        return datetime.now(timezone.utc).strftime(DATE_FMT)
+        return (datetime.now(timezone.utc) + self.skew).strftime(DATE_FMT)
 
     def local(self, gmt: str | None) -> str | None:
         if not gmt:
