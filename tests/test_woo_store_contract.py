@@ -200,3 +200,28 @@ def test_gmt_dates_are_utc(api):
     order = _order(api)
     created = datetime.fromisoformat(order["date_created_gmt"]).replace(tzinfo=timezone.utc)
     assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=5)
+
+
+def test_a_data_exception_on_create_leaves_a_checkout_draft(api, sandbox_store):
+    resp = api.post("orders", {"line_items": [{"sku": "WOO-MUG"}, {"product_id": 987654321}]})
+    assert resp.status_code == 400
+    body = resp.json()
+    assert body["code"] == "order_item_product_invalid_product"
+    draft = api.get(f"orders/{body['data']['new_draft_order_id']}").json()
+    assert draft["status"] == "checkout-draft"
+    listed = api.get("orders", params={"include": str(draft["id"])}).json()
+    assert [o["id"] for o in listed] == [draft["id"]]  # status=any includes drafts
+    since = datetime.fromisoformat(draft["date_modified_gmt"]).replace(tzinfo=timezone.utc)
+    page = sandbox_store.client().list_orders(modified_after=since - timedelta(seconds=1))
+    assert page.total >= 1  # the store counted it ...
+    assert draft["id"] not in [o["id"] for o in page.items]  # ... the sync client drops it
+
+
+def test_line_refund_carries_negative_tax_lines(api):
+    order = _order(api, set_paid=True, payment_method="cod", line_items=[{"sku": "WOO-MUG"}])
+    line = order["line_items"][0]
+    refund = api.post(f"orders/{order['id']}/refunds", {"api_refund": False, "line_items": [
+        {"id": line["id"], "quantity": 1, "refund_total": "12.50",
+         "refund_tax": [{"id": 1, "refund_total": "1.25"}]}]}).json()
+    (tax,) = refund["tax_lines"]
+    assert (tax["rate_id"], tax["tax_total"], tax["shipping_tax_total"]) == (1, "-1.25", "0.00")

@@ -123,7 +123,12 @@ class StoreApp:
         with self.site.db.lock:
             try:
                 with self.site.db.tx():
-                    reply = route.handler(ctx, **args)
+                    try:
+                        reply = route.handler(ctx, **args)
+                    except WooError as err:
+                        if not err.commit:
+                            raise
+                        reply = Reply(err.body(), err.http_status, err.headers)
             except BaseException:
                 self.site.flush_hooks(committed=False)
                 raise

@@ -19,6 +19,7 @@ class WooError(Exception):
         self.message = message
         self.data = {"status": status} if data is None else data
         self.headers = headers or {}
+        self.commit = False  # True: answer with the error but keep what was written
 
     @property
     def http_status(self) -> int:

@@ -102,7 +102,12 @@ def create(site: Site, data: dict[str, Any], home: str) -> dict[str, Any]:
     }
     order["payment_url"] = f"{home.rstrip('/')}/checkout/order-pay/{oid}/?pay_for_order=true&key={key}"
     _apply_fields(site, order, data)
-    order_items.apply_lines(site, order, data)
+    try:
+        order_items.apply_lines(site, order, data)
+    except WooError as err:
+        if err.code.startswith(("woocommerce_rest_", "rest_")):
+            raise  # a WC_REST_Exception: nothing is left behind
+        _leave_draft(site, order, err)
     totals.calculate(site, order)
     site.db.save_post(order, "order")
     if data.get("status") and data["status"] != "pending":
@@ -113,6 +118,18 @@ def create(site: Site, data: dict[str, Any], home: str) -> dict[str, Any]:
     if order["status"] not in ("checkout-draft", "auto-draft"):
         site.fire("order.created", oid)
     return order
+
+
+def _leave_draft(site: Site, order: dict[str, Any], err: WooError) -> None:
+    """A WC_Data_Exception during a v3 create leaves the half-made order behind
+    as checkout-draft and names it in the error (CONTRACT.md section 5)."""
+    order["status"] = "checkout-draft"
+    totals.calculate(site, order)
+    site.db.save_post(order, "order")
+    data = err.data if isinstance(err.data, dict) else {"status": err.http_status}
+    err.data = {**data, "new_draft_order_id": order["id"]}
+    err.commit = True
+    raise err
 
 
 def update(site: Site, order: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:

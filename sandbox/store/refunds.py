@@ -73,6 +73,17 @@ def _refund_item(site: Site, item: dict[str, Any], posted: dict[str, Any]) -> di
     return out
 
 
+def _tax_lines(site: Site, order: dict[str, Any], refund: dict[str, Any]) -> list[dict[str, Any]]:
+    """update_taxes() on the refund: negative tax lines from its items' taxes."""
+    cart = sum((dec(i["total_tax"]) for k in ("line_items", "fee_lines") for i in refund[k]), Decimal(0))
+    shipping = sum((dec(i["total_tax"]) for i in refund["shipping_lines"]), Decimal(0))
+    if not (cart or shipping) or not order["tax_lines"]:
+        return []
+    template = order["tax_lines"][0]
+    return [{**template, "id": site.db.next_id("order_items"), "tax_total": str(cart),
+             "shipping_tax_total": str(shipping)}]
+
+
 def _gateway_refund(order: dict[str, Any]) -> None:
     gateway = GATEWAYS.get(order["payment_method"])
     if gateway is None:
@@ -103,6 +114,7 @@ def create(site: Site, order: dict[str, Any], data: dict[str, Any]) -> dict[str,
             posted = lines.get(item["id"])
             if posted and (posted["qty"] or dec(posted["refund_total"]) or posted["refund_tax"]):
                 refund[key].append(_refund_item(site, item, posted))
+    refund["tax_lines"] = _tax_lines(site, order, refund)
     if api_refund:
         _gateway_refund(order)  # raises before anything is saved: the refund is "deleted"
         refund["refunded_payment"] = True
