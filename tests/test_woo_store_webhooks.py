@@ -137,3 +137,24 @@ def test_customer_created_payload_is_the_rest_representation(sandbox_store, webh
     payload = json.loads(delivery.body)
     assert payload == json.loads(json.dumps(created))
     assert payload["_links"]["self"][0]["href"].endswith(f"/customers/{created['id']}")
+
+
+def test_refused_connections_count_and_re_enabling_keeps_the_count(sandbox_store):
+    api = sandbox_store.api()
+    hook = api.post("webhooks", {"topic": "product.updated", "secret": SECRET,
+                                 "delivery_url": "http://127.0.0.1:9/closed"}).json()
+    try:
+        for i in range(7):
+            api.put("products/4", {"description": f"refused {i}"})
+            sandbox_store.drain_webhooks()
+        state = sandbox_store.admin("GET", f"webhooks/{hook['id']}")
+        assert (state["status"], state["failure_count"]) == ("disabled", 6)
+        log = [d for d in sandbox_store.deliveries(hook["id"]) if not d.get("ping")]
+        assert len(log) == 7 and all(d["status_code"] == 0 and d["error"] for d in log)
+        api.put(f"webhooks/{hook['id']}", {"status": "active"})
+        api.put("products/4", {"description": "once more"})
+        sandbox_store.drain_webhooks()
+        # failure_count stayed at 6, so one more failure disables it again
+        assert sandbox_store.admin("GET", f"webhooks/{hook['id']}")["status"] == "disabled"
+    finally:
+        api.delete(f"webhooks/{hook['id']}", params={"force": "true"})
