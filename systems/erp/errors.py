@@ -44,14 +44,14 @@ class ErpUnknownSku(ErpRejectedError):
 
 
 class ErpCannotCancel(ErpRejectedError):
-    """The sale is confirmed or further along: compensate with a return instead."""
+    """Goods left the warehouse or an invoice is posted: compensate with a return instead."""
 
     type = "ErpCannotCancel"
 
-    def __init__(self, external_ref: str, state: str):
-        super().__init__(
-            f"Sale {external_ref!r} is {state}; only draft or quoted sales can be cancelled")
-        self.external_ref, self.state = external_ref, state
+    def __init__(self, external_ref: str, state: str, reason: str = ""):
+        reason = reason or "it went too far to be undone"
+        super().__init__(f"Sale {external_ref!r} ({state}) cannot be cancelled: {reason}")
+        self.external_ref, self.state, self.reason = external_ref, state, reason
 
 
 class ErpNotFound(ErpRejectedError):

@@ -4,6 +4,21 @@ Adapters (systems/erp/tryton/) implement `ErpPort`; activities depend only on
 this module and on systems/erp/errors.py. Every write is idempotent by an
 external reference the caller derives from its business key, so a retried
 activity reads the document it already made instead of making a second one.
+
+Cancelling a sale (the OrderSaga's compensation when WooCommerce cancels an
+order before it ships) depends on how far the ERP got:
+
+* draft, quoted, or confirmed but not yet processed: the sale is cancelled
+  outright and ends in state `cancelled`;
+* processing, with no shipment gone out (Tryton: not `shipped`/`done`) and no
+  invoice posted: the ERP's shipments and draft invoices are cancelled and
+  the sale ends with nothing to ship and nothing invoiced. Tryton has no way
+  from `processing` back to `cancelled`, so such a sale ends in state `done`
+  with shipment and invoice state `none` (every cancelled document ignored):
+  `ErpSale.voided`. Read `ErpSale.cancelled`, true for both routes, to know a
+  sale was called off; `state` alone says `done` for a voided sale;
+* anything shipped or posted: `ErpCannotCancel` (compensate with a return);
+  `ErpSale.cancel_blockers()` names the documents in the way.
 """
 from __future__ import annotations
 
@@ -15,8 +30,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from canonical.entities import Address, Customer, Order, RefundLine
 from canonical.money import Money
 
-# Tryton's sale states; the port keeps the ERP's own words.
-CANCELLABLE_STATES = frozenset({"draft", "quotation", "cancelled"})
+# The port keeps the ERP's own state words (Tryton's).
+# Sale states from which the sale itself can still be cancelled (a confirmed
+# sale goes back to draft first; processing ones are voided instead).
+CANCELLABLE_STATES = frozenset({"draft", "quotation", "confirmed", "cancelled"})
+# Outgoing shipments still in the warehouse: Tryton can cancel them and put the
+# stock back. `shipped` (with the carrier) and `done` cannot be undone by us.
+UNSHIPPED_STATES = frozenset({"draft", "waiting", "assigned", "picked", "packed", "cancelled"})
+# Invoices with no accounting move yet.
+UNPOSTED_STATES = frozenset({"draft", "validated", "cancelled"})
 
 
 class _Model(BaseModel):
@@ -34,7 +56,8 @@ class ErpProduct(_Model):
 class ErpShipment(_Model):
     id: int
     number: str | None = None
-    state: str  # draft, waiting, assigned, picked, packed, done, cancelled (returns: received)
+    state: str  # draft, waiting, assigned, picked, packed, shipped, done, cancelled
+    #             (returns: draft, received, done, cancelled)
 
 
 class ErpInvoice(_Model):
@@ -60,8 +83,38 @@ class ErpSale(_Model):
     total_amount: Money
 
     @property
+    def voided(self) -> bool:
+        """A processing sale undone in the ERP: every shipment and invoice
+        cancelled and ignored, so Tryton closed it as `done` with nothing
+        shipped (shipment_state `none`) and nothing invoiced (invoice_state
+        `none`). A really fulfilled sale is `done` only once its invoice is paid."""
+        documents = [*self.shipments, *self.return_shipments, *self.invoices]
+        return (self.state == "done" and self.shipment_state == "none"
+                and self.invoice_state == "none" and bool(documents)
+                and all(d.state == "cancelled" for d in documents))
+
+    @property
+    def cancelled(self) -> bool:
+        """Called off in the ERP: cancelled outright, or voided after processing."""
+        return self.state == "cancelled" or self.voided
+
+    def cancel_blockers(self) -> list[str]:
+        """Why `cancel_sale` can no longer undo this sale (empty when it can)."""
+        if self.cancelled or self.state in CANCELLABLE_STATES:
+            return []
+        blockers = [f"shipment {s.number or s.id} is {s.state}" for s in self.shipments
+                    if s.state not in UNSHIPPED_STATES]
+        blockers += [f"return shipment {s.number or s.id} is {s.state}"
+                     for s in self.return_shipments if s.state != "cancelled"]
+        blockers += [f"invoice {i.number or i.id} is {i.state}" for i in self.invoices
+                     if i.state not in UNPOSTED_STATES]
+        if self.state == "done" and not blockers:  # e.g. a service-only sale paid
+            blockers.append("the sale is done")
+        return blockers
+
+    @property
     def cancellable(self) -> bool:
-        return self.state in CANCELLABLE_STATES
+        return not self.cancel_blockers()
 
     @property
     def shipped(self) -> bool:
@@ -112,7 +165,15 @@ class ErpPort(Protocol):
         """Confirm (the ERP then creates shipments and the draft invoice); idempotent."""
 
     async def cancel_sale(self, external_ref: str) -> ErpSale:
-        """Cancel a draft or quoted sale; ErpCannotCancel once confirmed."""
+        """Call the sale off (see the module docstring); returns it with `cancelled` true.
+
+        Cancels a draft, quoted or unprocessed confirmed sale; voids a
+        processing one whose goods are still in the warehouse and whose
+        invoices are unposted. Idempotent: a cancelled or voided sale is
+        returned as it is. Raises ErpCannotCancel once anything shipped or an
+        invoice is posted (nothing is changed then), ErpNotFound for an
+        unknown reference.
+        """
 
     async def get_sale(self, external_ref: str) -> ErpSale | None: ...
 

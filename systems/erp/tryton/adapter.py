@@ -12,8 +12,9 @@ from typing import Iterable, Sequence
 
 from canonical.entities import Address, Customer, Order, RefundLine
 from canonical.money import Money
-from systems.erp.errors import ErpCannotCancel, ErpNotFound, ErpRejectedError, ErpUnknownSku
+from systems.erp.errors import ErpNotFound, ErpRejectedError, ErpUnknownSku
 from systems.erp.port import ErpCreditNote, ErpProduct, ErpSale
+from systems.erp.tryton.cancellation import SaleCancellation
 from systems.erp.tryton.documents import Documents
 from systems.erp.tryton.parties import Parties
 from systems.erp.tryton.products import Products
@@ -82,7 +83,10 @@ class TrytonErp:
 
     async def confirm_sale(self, external_ref: str) -> ErpSale:
         sale_id = await self._require(external_ref)
-        if await self.documents.sale_state(sale_id) == "cancelled":
+        state = await self.documents.sale_state(sale_id)
+        # A voided sale is `done` in Tryton, but it was called off all the same.
+        if state == "cancelled" or (
+                state == "done" and (await self.documents.read_sale(sale_id)).voided):
             raise ErpRejectedError(f"Sale {external_ref!r} is cancelled and cannot be confirmed")
         await self.documents.advance("sale.sale", sale_id, "quote", {"draft"})
         await self.documents.advance("sale.sale", sale_id, "confirm", {"quotation"})
@@ -90,17 +94,7 @@ class TrytonErp:
 
     async def cancel_sale(self, external_ref: str) -> ErpSale:
         sale_id = await self._require(external_ref)
-        state = await self.documents.sale_state(sale_id)
-        if state not in ("draft", "quotation", "cancelled"):
-            raise ErpCannotCancel(external_ref, state)
-        try:
-            await self.documents.advance("sale.sale", sale_id, "cancel", {"draft", "quotation"})
-        except ErpRejectedError:
-            raise ErpCannotCancel(external_ref, await self.documents.sale_state(sale_id))
-        sale = await self.documents.read_sale(sale_id)
-        if sale.state != "cancelled":  # a racer confirmed it in between
-            raise ErpCannotCancel(external_ref, sale.state)
-        return sale
+        return await SaleCancellation(self.rpc, self.documents).cancel(sale_id, external_ref)
 
     async def create_credit_note(self, sale_external_ref: str, refund_ref: str,
                                  lines: Sequence[RefundLine], restock: bool,
