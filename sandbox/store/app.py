@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 import json
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Callable
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -83,29 +84,32 @@ class StoreApp:
             fn()
         return reply.status, reply.body, reply.headers
 
-    def _parse_body(self, request: Request, raw: bytes) -> tuple[Any, dict[str, str]]:
-        ctype = request.headers.get("content-type", "")
-        if "application/x-www-form-urlencoded" in ctype:
-            from urllib.parse import parse_qsl
+    @staticmethod
+    def _form(request: Request, raw: bytes) -> dict[str, str]:
+        """$_POST: form fields take part in the OAuth signature, a JSON body never does."""
+        if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+            return {}
+        return dict(parse_qsl(raw.decode(), keep_blank_values=True))
 
-            form = dict(parse_qsl(raw.decode(), keep_blank_values=True))
-            return form, form
-        if not raw.strip():
-            return None, {}
+    @staticmethod
+    def _json_body(raw: bytes, form: dict[str, str]) -> Any:
+        if form or not raw.strip():
+            return form or None
         try:
-            return json.loads(raw), {}
+            return json.loads(raw)
         except ValueError as exc:
             raise WooError("rest_invalid_json", "Invalid JSON body passed.",
                            data={"status": 400, "json_error_code": 4,
                                  "json_error_message": str(exc)}) from None
 
     def _dispatch(self, request: Request, raw: bytes) -> Reply:
+        """WordPress's order: authenticate, route, check permission, then validate and run."""
         path = request.url.path[len(PREFIX):]
         if not path.startswith(NAMESPACE):
             raise no_route()
         method = request.method.upper()
         query_items = list(request.query_params.multi_items())
-        body, form = self._parse_body(request, raw)
+        form = self._form(request, raw)
         home = self.home(request)
         key = self.auth.authenticate(AuthRequest(
             method=method, is_ssl=self._is_ssl(request), base_url=home.rstrip("/") + request.url.path,
@@ -117,17 +121,22 @@ class StoreApp:
         if key is None:
             raise permission_error(route.permission)
         check_permission(key, method)
+        body = self._json_body(raw, form)
         ctx = Ctx(self.site, method, path[len(NAMESPACE):], query_items, body, key, home)
-        # hooks fired by this request are queued only if it commits, and before
-        # another request can fire its own (the lock is held throughout)
+        return self._run(lambda: route.handler(ctx, **args))
+
+    def _run(self, handler: Callable[[], Reply]) -> Reply:
+        """One transaction; the hooks it fired are queued only if it commits, and
+        before another request can fire its own (the lock is held throughout)."""
         with self.site.db.lock:
             try:
                 with self.site.db.tx():
                     try:
-                        reply = route.handler(ctx, **args)
+                        reply = handler()
                     except WooError as err:
                         if not err.commit:
                             raise
+                        # an error answer that keeps its writes (the v3 draft order)
                         reply = Reply(err.body(), err.http_status, err.headers)
             except BaseException:
                 self.site.flush_hooks(committed=False)
