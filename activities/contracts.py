@@ -41,6 +41,8 @@ class ErrorType(StrEnum):
     """Stable ApplicationError types that sagas branch on (the systems' own names)."""
 
     WOO_REJECTED = "WooClientError"  # 4xx from the store: fix data, then retry
+    WOO_NOT_FOUND = "WooNotFoundError"
+    WOO_AUTH = "WooAuthError"
     ERP_REJECTED = "ErpRejectedError"  # business rejection in the ERP (UserError)
     ERP_UNKNOWN_SKU = "ErpUnknownSku"
     ERP_CANNOT_CANCEL = "ErpCannotCancel"  # sale too far along: compensate by return

@@ -18,7 +18,9 @@ from systems.erp.port import ErpPort, ErpSale
 def sale_view(sale: ErpSale) -> ErpSaleView:
     return ErpSaleView(
         external_ref=sale.external_ref, erp_id=sale.id, number=sale.number or str(sale.id),
-        state=sale.state, total=sale.total_amount,
+        # A processing sale undone in Tryton ends `done` with nothing shipped
+        # or invoiced; the saga must read it as cancelled, not as finished.
+        state="cancelled" if sale.cancelled else sale.state, total=sale.total_amount,
         shipments=[ShipmentView(erp_id=s.id, state=s.state) for s in sale.shipments
                    if s.state != "cancelled"],
         invoices=[InvoiceView(erp_id=i.id, number=i.number, state=i.state, total=i.total)

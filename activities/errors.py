@@ -20,6 +20,10 @@ def to_application_error(exc: Exception) -> ApplicationError | None:
     """The ApplicationError for a classified system error, or None if unclassified."""
     type_name = getattr(exc, "type", None)
     retryable = getattr(exc, "retryable", None)
+    if isinstance(exc, ValueError) and retryable is None:
+        # Bad data from a system (a payload that does not map, a validation
+        # error) fails the same way on every attempt: park, don't retry.
+        return ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True)
     if not isinstance(type_name, str) or retryable is None:
         return None
     delay = getattr(exc, "retry_after", None)
