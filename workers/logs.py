@@ -96,6 +96,10 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level_no)
+    # One line per HTTP request to the store or the ERP drowns the saga's own
+    # log at INFO; their failures still surface through our error handling.
+    for chatty in ("httpx", "httpcore", "alembic.runtime.migration"):
+        logging.getLogger(chatty).setLevel(max(level_no, logging.WARNING))
 
 
 def get_logger(name: str | None = None) -> Any:

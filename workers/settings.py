@@ -15,6 +15,7 @@ secret mounts and never sit in the environment or in the config file.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -112,6 +113,12 @@ class TemporalSettings(Section):
     activities_per_second: ActivityRates = Field(default_factory=lambda: ActivityRates())
     activity_threads: int = Field(16, ge=1)  # thread pool for sync activities, per queue
     graceful_shutdown_seconds: float = Field(10.0, ge=0)
+    # Suffix of every task queue (`orders@blue`, `erp@blue`, ...), so two
+    # deployments can share one cluster without taking each other's tasks.
+    deployment: str = Field("", pattern=r"^[A-Za-z0-9_.-]*$")
+
+    def queue(self, role: str) -> str:
+        return f"{role}@{self.deployment}" if self.deployment else role
 
 
 class StoreSettings(Section):
@@ -123,6 +130,7 @@ class StoreSettings(Section):
     consumer_secret: SecretStr
     webhook_secret: SecretStr | None = None
     timeout_seconds: float = Field(20.0, gt=0)
+    verify_tls: bool | str = True  # or a CA bundle path, for a store with its own CA
 
 
 class ErpSettings(Section):
@@ -131,6 +139,23 @@ class ErpSettings(Section):
     user: str = "admin"
     password: SecretStr | None = None
     timeout_seconds: float = Field(30.0, gt=0)
+
+
+class SagaSettings(Section):
+    """How order sagas behave (see workflows/order_types.SagaPolicy)."""
+
+    on_erp_rejection: Literal["park", "cancel_and_refund"] = "park"
+    total_tolerance: Decimal = Field(Decimal("0.05"), ge=0)
+    poll_initial_seconds: float = Field(2.0, gt=0)
+    poll_max_seconds: float = Field(600.0, gt=0)
+    max_attempts: int = Field(8, ge=1)
+
+
+class RefundSettings(Section):
+    """Support approval of refunds (see workflows/refund_types.RefundPolicy)."""
+
+    auto_approve_below: Decimal = Field(Decimal("0"), ge=0)
+    escalate_after_seconds: float = Field(24 * 3600.0, gt=0)
 
 
 class IngressSettings(Section):
@@ -166,6 +191,8 @@ class Settings(BaseSettings):
     stores: dict[str, StoreSettings] = Field(default_factory=dict)
     erp: ErpSettings = Field(default_factory=ErpSettings)
     ingress: IngressSettings = Field(default_factory=IngressSettings)
+    saga: SagaSettings = Field(default_factory=SagaSettings)
+    refunds: RefundSettings = Field(default_factory=RefundSettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

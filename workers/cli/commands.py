@@ -3,4 +3,8 @@ from workers.cli import ledger  # noqa: F401,E402
 from workers.cli import orders  # noqa: F401,E402
 from workers.cli import refunds  # noqa: F401,E402
 from workers.cli import dev  # noqa: F401,E402
+from workers.cli import temporal  # noqa: F401,E402
+from workers.cli import worker  # noqa: F401,E402
 from workers.cli import schema  # noqa: F401,E402
+from workers.cli import ingress  # noqa: F401,E402
+from workers.cli import webhooks  # noqa: F401,E402

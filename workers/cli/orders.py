@@ -1,0 +1,130 @@
+"""`wooerp order ...` and `wooerp orders stuck`: one order's saga, and the
+orders that need a person."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from temporalio.client import Client
+
+from systems.woocommerce import mapping
+from systems.woocommerce.client import WooClient
+from systems.woocommerce.errors import WooError
+from workers.cli import app
+from workers.cli.aio import fail, parse_duration, show, with_temporal
+from workers.cli.common import ConfigOption, settings_or_exit
+from workers.ingress.forward import signal_order
+from workers.policies import saga_policy
+from workers.settings import SettingsError
+from workflows.order_saga import OrderSaga
+from workflows.order_types import order_workflow_id
+
+order_app = typer.Typer(help="One order's saga: status, sync, retry, resolve.",
+                        no_args_is_help=True)
+orders_app = typer.Typer(help="Many orders at once.", no_args_is_help=True)
+app.add_typer(order_app, name="order")
+app.add_typer(orders_app, name="orders")
+
+Store = Annotated[str, typer.Argument(help="Store code, e.g. default.")]
+OrderId = Annotated[int, typer.Argument(help="WooCommerce order id.")]
+
+
+@order_app.command()
+def status(store: Store, order_id: OrderId, config: ConfigOption = None) -> None:
+    """Stage, events, pending action and last error of the order's saga."""
+    settings = settings_or_exit(config)
+
+    async def body(client: Client):
+        return await client.get_workflow_handle(order_workflow_id(store, order_id)).query(
+            OrderSaga.status)
+
+    show(with_temporal(settings, body))
+
+
+@order_app.command()
+def retry(store: Store, order_id: OrderId, config: ConfigOption = None) -> None:
+    """Run the parked step again (after fixing its cause)."""
+    settings = settings_or_exit(config)
+    with_temporal(settings, lambda c: c.get_workflow_handle(
+        order_workflow_id(store, order_id)).signal(OrderSaga.retry))
+    typer.echo(f"retry sent to {order_workflow_id(store, order_id)}")
+
+
+@order_app.command()
+def resolve(store: Store, order_id: OrderId,
+            note: Annotated[str, typer.Option(help="What was done by hand.")] = "resolved",
+            config: ConfigOption = None) -> None:
+    """End a parked saga as handled outside wooerp."""
+    settings = settings_or_exit(config)
+    with_temporal(settings, lambda c: c.get_workflow_handle(
+        order_workflow_id(store, order_id)).signal(OrderSaga.resolve, note))
+    typer.echo(f"resolve sent to {order_workflow_id(store, order_id)}")
+
+
+def stuck_query(stage: str | None, older_than: str | None, store: str | None,
+                now: datetime) -> str:
+    """The visibility query: paste it into the Web UI to see the same list."""
+    parts = ['WorkflowType = "OrderSaga"', 'ExecutionStatus = "Running"']
+    if stage:
+        parts.append(f'SagaStage = "{stage}"')
+    elif not older_than:
+        parts.append("NeedsAttention = true")
+    if older_than:
+        since = (now - parse_duration(older_than)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        parts.append(f'StageSince < "{since}"')
+    if store:
+        parts.append(f'WooStore = "{store}"')
+    return " AND ".join(parts)
+
+
+@orders_app.command()
+def stuck(stage: Annotated[Optional[str], typer.Option(help="Only this stage, e.g. awaiting_erp.")] = None,
+          older_than: Annotated[Optional[str], typer.Option(help="In the stage for longer than this, e.g. 1h.")] = None,
+          store: Annotated[Optional[str], typer.Option(help="Only this store.")] = None,
+          config: ConfigOption = None) -> None:
+    """Orders parked in needs_attention, or in a stage for too long."""
+    settings = settings_or_exit(config)
+    query = stuck_query(stage, older_than, store, datetime.now(timezone.utc))
+
+    async def body(client: Client) -> list:
+        return [w async for w in client.list_workflows(query, limit=500)]
+
+    rows = with_temporal(settings, body)
+    table = Table("workflow", "stage", "since", "reason", title=f"{len(rows)} stuck")
+    for w in rows:
+        sa = w.typed_search_attributes
+        table.add_row(w.id, _sa(sa, "SagaStage"), _sa(sa, "StageSince"), _sa(sa, "StuckReason"))
+    Console().print(table)
+    typer.echo(f"query: {query}")
+
+
+def _sa(attrs, name: str) -> str:
+    for pair in attrs:
+        if pair.key.name == name:
+            value = pair.value
+            return value.isoformat(timespec="seconds") if isinstance(value, datetime) else str(value)
+    return "-"
+
+
+@order_app.command()
+def sync(store: Store, order_id: OrderId, config: ConfigOption = None) -> None:
+    """Re-drive one order from the store: fetch it now and signal its saga
+    (starting it if there is none), exactly as a webhook would."""
+    settings = settings_or_exit(config)
+    try:
+        cfg = settings.store(store)
+    except SettingsError as exc:
+        raise fail(str(exc), 2) from None
+    client = WooClient(cfg.url, cfg.consumer_key.get_secret_value(),
+                       cfg.consumer_secret.get_secret_value(), timeout=cfg.timeout_seconds,
+                       verify=cfg.verify_tls)
+    try:
+        order = mapping.order_from_woo(client.get_order(order_id), store=store)
+    except WooError as exc:
+        raise fail(f"store {store!r}: {exc}") from None
+    note = with_temporal(settings, lambda c: signal_order(
+        c, order, policy=saga_policy(settings), task_queue=settings.temporal.queue("orders")))
+    typer.echo(note)

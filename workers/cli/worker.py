@@ -1,0 +1,21 @@
+"""`wooerp worker`: run the workflows and activities against Temporal."""
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from workers.cli import app
+from workers.cli.common import ConfigOption, settings_or_exit
+from workers.worker import run_worker
+
+
+@app.command()
+def worker(config: ConfigOption = None) -> None:
+    """Run a worker: workflows on `orders`, activities on `woocommerce`, `erp`, `ledger`."""
+    settings = settings_or_exit(config)
+    try:
+        asyncio.run(run_worker(settings))
+    except ConnectionError as e:
+        typer.secho(f"wooerp worker: {e}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None

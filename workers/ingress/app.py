@@ -1,0 +1,69 @@
+"""The ingress ASGI app: webhooks, support API, health and metrics."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import AsyncIterator
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from systems.ledger.store import Ledger
+from workers.ingress import support, webhooks
+from workers.ingress.inbox import Inbox
+from workers.ingress.temporal_link import TemporalLink
+from workers.settings import Settings
+
+log = structlog.get_logger("wooerp.ingress")
+
+
+async def _relay(inbox: Inbox, every: float) -> None:
+    """Forward deliveries kept while Temporal was down; nothing is lost."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            sent = await inbox.relay_once()
+            if sent:
+                log.info("relay forwarded deliveries", count=sent)
+        except Exception:  # a bad tick must not stop the relay
+            log.exception("relay tick failed")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    temporal = await request.app.state.temporal.get()
+    body = {"status": "ok", "temporal": "up" if temporal else "down (webhooks are queued)"}
+    return JSONResponse(body)
+
+
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(settings: Settings, *, relay_every: float = 2.0) -> Starlette:
+    ledger = Ledger(settings.database_url)
+    temporal = TemporalLink(settings.temporal)
+    inbox = Inbox(settings, ledger, temporal)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(ledger.migrate)
+        relay = asyncio.create_task(_relay(inbox, relay_every))
+        try:
+            yield
+        finally:
+            relay.cancel()
+
+    routes = [
+        Route("/webhooks/woocommerce/{store}", webhooks.receive, methods=["POST"]),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
+        *support.ROUTES,
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings, app.state.ledger = settings, ledger
+    app.state.temporal, app.state.inbox = temporal, inbox
+    return app

@@ -1,0 +1,103 @@
+"""The webhook inbox: every delivery is stored (raw body kept) before it is
+forwarded, so a delivery survives Temporal being down, a crash, or a bug in
+mapping. Entries go received → forwarded, or to rejected / dead with a reason.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from temporalio.service import RPCError
+
+from systems.ledger.models import InboxStatus
+from systems.ledger.store import Ledger
+from systems.woocommerce import mapping
+from systems.woocommerce.webhooks import WebhookHeaders
+from activities.contracts import Queue
+from workers.ingress import metrics
+from workers.ingress.forward import ORDER_TOPICS, signal_order
+from workers.ingress.temporal_link import TemporalLink
+from workers.policies import saga_policy
+from workers.settings import Settings
+
+log = structlog.get_logger("wooerp.ingress")
+
+
+class Inbox:
+    def __init__(self, settings: Settings, ledger: Ledger, temporal: TemporalLink) -> None:
+        self._settings, self._ledger, self._temporal = settings, ledger, temporal
+
+    def webhook_secret(self, store: str) -> str | None:
+        cfg = self._settings.stores.get(store)
+        if cfg is None or cfg.webhook_secret is None:
+            return None
+        return cfg.webhook_secret.get_secret_value()
+
+    async def _add(self, store: str, meta: WebhookHeaders, headers: dict[str, str],
+                   body: bytes, status: str, error: str | None = None) -> int:
+        return await asyncio.to_thread(
+            self._ledger.inbox_add, store=store, delivery_id=meta.delivery_id,
+            topic=meta.topic or "", headers=_safe_headers(headers), body=body,
+            status=InboxStatus(status), error=error)
+
+    async def keep(self, store, meta, headers, body) -> int:
+        return await self._add(store, meta, headers, body, "received")
+
+    async def reject(self, store, meta, headers, body, reason: str) -> int:
+        return await self._add(store, meta, headers, body, "rejected", reason)
+
+    async def dead(self, store, meta, headers, body, reason: str) -> int:
+        return await self._add(store, meta, headers, body, "dead", reason)
+
+    async def forward(self, entry_id: int) -> bool:
+        """Forward one received entry; False leaves it for the relay."""
+        entry = await asyncio.to_thread(self._ledger.inbox_get, entry_id)
+        if entry.topic not in ORDER_TOPICS or entry.topic == "order.deleted":
+            await self._mark(entry_id, "forwarded", f"topic {entry.topic!r} needs no saga")
+            return True
+        try:
+            order = mapping.order_from_woo(json.loads(entry.body), store=entry.store)
+        except (ValidationError, ValueError, KeyError, TypeError) as exc:
+            await self._mark(entry_id, "dead", f"cannot map the order: {exc}")
+            metrics.DEAD_LETTERS.inc()
+            return True
+        client = await self._temporal.get()
+        if client is None:
+            await self._mark(entry_id, "received", "Temporal unreachable; the relay will retry")
+            return False
+        try:
+            note = await asyncio.wait_for(signal_order(
+                client, order, policy=saga_policy(self._settings),
+                task_queue=self._settings.temporal.queue(Queue.WORKFLOWS.value)), timeout=10)
+        except (RPCError, ConnectionError, asyncio.TimeoutError) as exc:
+            self._temporal.reset()
+            await self._mark(entry_id, "received", f"Temporal refused: {exc}; will retry")
+            return False
+        await self._mark(entry_id, "forwarded", str(note))
+        return True
+
+    async def _mark(self, entry_id: int, status: str, note: str) -> None:
+        await asyncio.to_thread(self._ledger.inbox_mark, entry_id, InboxStatus(status),
+                                error=note)
+
+    async def relay_once(self, limit: int = 100) -> int:
+        """Forward what is still waiting; returns how many went through."""
+        pending = await asyncio.to_thread(self._ledger.inbox_pending, limit=limit)
+        sent = 0
+        for entry in pending:
+            if not await self.forward(entry.id):
+                break  # Temporal is still down: try again on the next tick
+            sent += 1
+        metrics.INBOX_PENDING.set(len(pending) - sent)
+        return sent
+
+
+_DROP = {"authorization", "cookie", "x-wc-webhook-signature"}
+
+
+def _safe_headers(headers: dict[str, Any]) -> dict[str, Any]:
+    """Headers worth keeping for replay and audit, minus credentials."""
+    return {k: v for k, v in headers.items() if k not in _DROP}

@@ -1,0 +1,99 @@
+"""Support actions on refunds, returns and parked orders.
+
+The support API (ingress) and the CLI both call these, so a refund requested
+from a helpdesk tool and one requested from a terminal are the same saga.
+"""
+from __future__ import annotations
+
+import uuid
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+
+from activities.contracts import Queue
+from canonical.entities import Disposition, ReturnLine
+from canonical.money import Money
+from workflows.order_saga import OrderSaga
+from workflows.order_types import order_workflow_id
+from workflows.refund_saga import RefundSaga
+from workflows.refund_types import (Decision, LineRequest, RefundPolicy, RefundSagaInput,
+                                    RefundStatus, ReturnSagaInput, ReturnStatus,
+                                    refund_workflow_id, return_workflow_id)
+from workflows.return_saga import ReturnSaga
+
+
+async def request_refund(client: Client, *, store: str, order_id: int, requested_by: str,
+                         lines: dict[int, int] | None = None, amount: Money | None = None,
+                         reason: str = "", key: str | None = None,
+                         disposition: Disposition = Disposition.RESTOCK,
+                         policy: RefundPolicy | None = None,
+                         task_queue: str = Queue.WORKFLOWS.value) -> str:
+    """Start a support-requested refund; the same key twice is the same refund."""
+    key = key or f"s-{uuid.uuid4().hex[:8]}"
+    wid = refund_workflow_id(store, order_id, key)
+    await client.start_workflow(
+        RefundSaga.run, RefundSagaInput(
+            store=store, woo_order_id=order_id, key=key, origin="support", amount=amount,
+            lines=[LineRequest(line_id=l, quantity=q) for l, q in (lines or {}).items()],
+            reason=reason, requested_by=requested_by, disposition=disposition,
+            policy=policy or RefundPolicy()),
+        id=wid, task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+    return wid
+
+
+def _refund(client: Client, workflow_id: str) -> WorkflowHandle:
+    return client.get_workflow_handle(workflow_id)
+
+
+async def approve_refund(client: Client, workflow_id: str, by: str) -> RefundStatus:
+    return await _refund(client, workflow_id).execute_update(RefundSaga.approve, by)
+
+
+async def reject_refund(client: Client, workflow_id: str, by: str, reason: str) -> RefundStatus:
+    return await _refund(client, workflow_id).execute_update(
+        RefundSaga.reject, Decision(by=by, reason=reason))
+
+
+async def refund_status(client: Client, workflow_id: str) -> RefundStatus:
+    return await _refund(client, workflow_id).query(RefundSaga.status)
+
+
+async def authorize_return(client: Client, *, store: str, rma: str, order_id: int,
+                           lines: list[ReturnLine], authorized_by: str, reason: str = "",
+                           refund_policy: RefundPolicy | None = None,
+                           task_queue: str = Queue.WORKFLOWS.value) -> str:
+    wid = return_workflow_id(store, rma)
+    await client.start_workflow(
+        ReturnSaga.run, ReturnSagaInput(
+            store=store, rma=rma, woo_order_id=order_id, lines=lines, reason=reason,
+            authorized_by=authorized_by, refund_policy=refund_policy or RefundPolicy()),
+        id=wid, task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+    return wid
+
+
+async def receive_return(client: Client, store: str, rma: str,
+                         quantities: dict[int, int]) -> ReturnStatus:
+    return await client.get_workflow_handle(return_workflow_id(store, rma)).execute_update(
+        ReturnSaga.receive, quantities)
+
+
+async def reject_return(client: Client, store: str, rma: str, by: str, reason: str
+                        ) -> ReturnStatus:
+    return await client.get_workflow_handle(return_workflow_id(store, rma)).execute_update(
+        ReturnSaga.reject, Decision(by=by, reason=reason))
+
+
+async def return_status(client: Client, store: str, rma: str) -> ReturnStatus:
+    return await client.get_workflow_handle(return_workflow_id(store, rma)).query(
+        ReturnSaga.status)
+
+
+async def retry_order(client: Client, store: str, order_id: int) -> None:
+    await client.get_workflow_handle(order_workflow_id(store, order_id)).signal(OrderSaga.retry)
+
+
+async def resolve_order(client: Client, store: str, order_id: int, note: str) -> None:
+    await client.get_workflow_handle(order_workflow_id(store, order_id)).signal(
+        OrderSaga.resolve, note)
