@@ -14,7 +14,7 @@ from activities.contracts import Queue
 from canonical.entities import Disposition, ReturnLine
 from canonical.money import Money
 from workflows.order_saga import OrderSaga
-from workflows.order_types import order_workflow_id
+from workflows.order_types import SagaStatus, order_workflow_id
 from workflows.refund_saga import RefundSaga
 from workflows.refund_types import (Decision, LineRequest, RefundPolicy, RefundSagaInput,
                                     RefundStatus, ReturnSagaInput, ReturnStatus,
@@ -88,6 +88,11 @@ async def reject_return(client: Client, store: str, rma: str, by: str, reason: s
 async def return_status(client: Client, store: str, rma: str) -> ReturnStatus:
     return await client.get_workflow_handle(return_workflow_id(store, rma)).query(
         ReturnSaga.status)
+
+
+async def order_status(client: Client, store: str, order_id: int) -> SagaStatus:
+    return await client.get_workflow_handle(order_workflow_id(store, order_id)).query(
+        OrderSaga.status)
 
 
 async def retry_order(client: Client, store: str, order_id: int) -> None:

@@ -35,6 +35,7 @@ class OrderSaga(Saga, OrderCompensation):
         self._order: Order | None = None
         self._status: OrderStatus | None = None
         self._erp_document: str | None = None
+        self._erp_total: Money | None = None
         self._poke = False
 
     # signals, queries ---------------------------------------------------------
@@ -65,7 +66,7 @@ class OrderSaga(Saga, OrderCompensation):
             workflow_id=workflow.info().workflow_id, stage=self._stage,
             order_status=self._status.value if self._status else None,
             woo_status=o.woo_status if o else None, erp_document=self._erp_document,
-            total=o.total if o else None, events=list(self._events),
+            total=o.total if o else None, erp_total=self._erp_total, events=list(self._events),
             pending_action=self._pending_action, last_error=self._last_error)
 
     # the saga -----------------------------------------------------------------
@@ -169,7 +170,7 @@ class OrderSaga(Saga, OrderCompensation):
                     await self._reject_in_store(describe(err))
                     raise Resolved("cancelled and refunded by policy") from err
             raise
-        self._erp_document = sale.number
+        self._erp_document, self._erp_total = sale.number, sale.total
         workflow.upsert_search_attributes([search.ERP_DOCUMENT.value_set(sale.number)])
         await self._record(ev.OrderAccepted, source="erp", erp_document=sale.number,
                            erp_total=sale.total)

@@ -55,6 +55,7 @@ class SagaStatus(BaseModel):
     woo_status: str | None
     erp_document: str | None
     total: Money | None
+    erp_total: Money | None = None
     events: list[str]
     pending_action: str | None
     last_error: str | None

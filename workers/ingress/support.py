@@ -121,6 +121,11 @@ async def return_status(request: Request, client):
     return await svc.return_status(client, p["store"], p["rma"])
 
 
+async def order_status(request: Request, client):
+    p = request.path_params
+    return await svc.order_status(client, p["store"], int(p["order_id"]))
+
+
 async def retry_order(request: Request, client) -> dict[str, str]:
     p = request.path_params
     await svc.retry_order(client, p["store"], int(p["order_id"]))
@@ -142,6 +147,7 @@ ROUTES = [
     Route("/support/returns", guarded(authorize_return), methods=["POST"]),
     Route("/support/returns/{store}/{rma}", guarded(return_status), methods=["GET"]),
     Route("/support/returns/{store}/{rma}/receive", guarded(receive_return), methods=["POST"]),
+    Route("/support/orders/{store}/{order_id:int}", guarded(order_status), methods=["GET"]),
     Route("/support/orders/{store}/{order_id:int}/retry", guarded(retry_order), methods=["POST"]),
     Route("/support/orders/{store}/{order_id:int}/resolve", guarded(resolve_order),
           methods=["POST"]),
