@@ -93,3 +93,16 @@ async def test_supervisor_kills_a_child_that_ignores_sigterm_and_reports_early_e
                          ready=never, log_file=log_file)
     with pytest.raises(ChildFailed, match="(?s)crasher exited with code 3.*boom"):
         await Supervisor([crashing]).start()
+
+
+def test_register_command_reports_each_attribute(temporal_address: str, tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    env = {**os.environ, "WOOERP_TEMPORAL__ADDRESS": temporal_address, "WOOERP_DATA_DIR": str(tmp_path)}
+    out = subprocess.run([str(Path(sys.executable).parent / "wooerp"), "temporal", "register-search-attributes"],
+                         env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
+    assert rows["StageSince"] == ["Datetime", "present"]
+    assert set(rows) == {k.name for k in SEARCH_ATTRIBUTES}
