@@ -32,7 +32,8 @@ async def test_wooerp_dev_serves_ui_registers_attributes_and_stops_on_ctrl_c(tmp
     env = {**os.environ, "WOOERP_DATA_DIR": str(tmp_path), "WOOERP_LOG__FORMAT": "json",
            "WOOERP_TEMPORAL__ADDRESS": f"127.0.0.1:{port}"}
     proc = await asyncio.create_subprocess_exec(
-        str(WOOERP), "dev", "--ui-port", str(ui_port), env=env,
+        str(WOOERP), "dev", "--ui-port", str(ui_port), "--erp-port", str(free_port()),
+        "--store-port", str(free_port()), "--ingress-port", str(free_port()), env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
         banner = await _read_until(proc.stdout, b"Press Ctrl-C", 60)
