@@ -68,6 +68,11 @@ class RefundSaga(Saga):
             self._decide("rejected", decision)
 
     @workflow.signal
+    def woo_refund_seen(self) -> None:
+        """The start signal of a refund found in an order.updated delivery;
+        repeats of the delivery land here and change nothing."""
+
+    @workflow.signal
     def retry(self) -> None:
         self._retry = True
 

@@ -16,8 +16,7 @@ from systems.woocommerce.errors import WooError
 from workers.cli import app
 from workers.cli.aio import fail, parse_duration, show, with_temporal
 from workers.cli.common import ConfigOption, settings_or_exit
-from workers.ingress.forward import signal_order
-from workers.policies import saga_policy
+from workers.ingress.forward import forward_order
 from workers.settings import SettingsError
 from workflows.order_saga import OrderSaga
 from workflows.order_types import order_workflow_id
@@ -125,6 +124,5 @@ def sync(store: Store, order_id: OrderId, config: ConfigOption = None) -> None:
         order = mapping.order_from_woo(client.get_order(order_id), store=store)
     except WooError as exc:
         raise fail(f"store {store!r}: {exc}") from None
-    note = with_temporal(settings, lambda c: signal_order(
-        c, order, policy=saga_policy(settings), task_queue=settings.temporal.queue("orders")))
+    note = with_temporal(settings, lambda c: forward_order(c, order, settings))
     typer.echo(note)

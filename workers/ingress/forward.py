@@ -12,8 +12,12 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.contracts import Queue
 from canonical.entities import Order
+from workers.policies import refund_policy, saga_policy
+from workers.settings import Settings
 from workflows.order_saga import OrderSaga
 from workflows.order_types import OrderSagaInput, SagaPolicy, order_workflow_id
+from workflows.refund_saga import RefundSaga
+from workflows.refund_types import RefundPolicy, RefundSagaInput, refund_workflow_id
 
 ORDER_TOPICS = {"order.created", "order.updated", "order.deleted", "order.restored"}
 
@@ -40,3 +44,41 @@ async def signal_order(client: Client, order: Order, *, policy: SagaPolicy | Non
     except WorkflowAlreadyStartedError:
         return Forwarded(f"{wid} already closed; delivery kept for the record")
     return Forwarded(f"signalled {wid}")
+
+
+def store_refunds(order: Order) -> list[int]:
+    """Refunds made in the store itself (admin, gateway), not by a wooerp saga:
+    ours carry their saga's reference in the reason."""
+    return [r.woo_id for r in order.refunds
+            if r.woo_id is not None and "[wooerp " not in r.reason]
+
+
+async def signal_refunds(client: Client, order: Order, *, policy: RefundPolicy | None = None,
+                         task_queue: str = Queue.WORKFLOWS.value) -> list[str]:
+    """One RefundSaga per store refund: money already moved in WooCommerce,
+    so the saga books the credit note and disposes of the stock."""
+    started = []
+    for woo_refund_id in store_refunds(order):
+        wid = refund_workflow_id(order.store, order.woo_id, woo_refund_id)
+        try:
+            await client.start_workflow(
+                RefundSaga.run, RefundSagaInput(
+                    store=order.store, woo_order_id=order.woo_id, key=str(woo_refund_id),
+                    origin="woocommerce", woo_refund_id=woo_refund_id,
+                    requested_by="woocommerce", policy=policy or RefundPolicy()),
+                id=wid, task_queue=task_queue, start_signal="woo_refund_seen",
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        except WorkflowAlreadyStartedError:
+            continue  # booked already: every later order.updated repeats the list
+        started.append(wid)
+    return started
+
+
+async def forward_order(client: Client, order: Order, settings: Settings) -> str:
+    """Everything one fresh order payload starts or signals, with this
+    deployment's queue and policies: its OrderSaga and any store refunds."""
+    queue = settings.temporal.queue(Queue.WORKFLOWS.value)
+    note = await signal_order(client, order, policy=saga_policy(settings), task_queue=queue)
+    refunds = await signal_refunds(client, order, policy=refund_policy(settings),
+                                   task_queue=queue)
+    return f"{note}; started {', '.join(refunds)}" if refunds else str(note)

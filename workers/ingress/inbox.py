@@ -16,11 +16,9 @@ from systems.ledger.models import InboxStatus
 from systems.ledger.store import Ledger
 from systems.woocommerce import mapping
 from systems.woocommerce.webhooks import WebhookHeaders
-from activities.contracts import Queue
 from workers.ingress import metrics
-from workers.ingress.forward import ORDER_TOPICS, signal_order
+from workers.ingress.forward import ORDER_TOPICS, forward_order
 from workers.ingress.temporal_link import TemporalLink
-from workers.policies import saga_policy
 from workers.settings import Settings
 
 log = structlog.get_logger("wooerp.ingress")
@@ -69,9 +67,8 @@ class Inbox:
             await self._mark(entry_id, "received", "Temporal unreachable; the relay will retry")
             return False
         try:
-            note = await asyncio.wait_for(signal_order(
-                client, order, policy=saga_policy(self._settings),
-                task_queue=self._settings.temporal.queue(Queue.WORKFLOWS.value)), timeout=10)
+            note = await asyncio.wait_for(forward_order(client, order, self._settings),
+                                          timeout=10)
         except (RPCError, ConnectionError, asyncio.TimeoutError) as exc:
             self._temporal.reset()
             await self._mark(entry_id, "received", f"Temporal refused: {exc}; will retry")
