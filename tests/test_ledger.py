@@ -133,3 +133,30 @@ def test_workers_starting_together_migrate_once(fresh_ledger_url: str):
     finally:
         for ledger in ledgers:
             ledger.close()
+
+
+
+def test_order_status_follows_its_refunds_in_the_ledger(ledger: Ledger, uniq: str):
+    """The order saga has closed; a later refund saga's events move the
+    order's status to partially_refunded, then refunded."""
+    from canonical.events import RefundCompleted, event_id
+    from canonical.money import Money
+    from workers.order_status import ledger_status
+
+    oid = int(uniq, 16) % 10**9
+    order = f"order:shop:{oid}"
+    for kind in ("OrderCaptured", "OrderAccepted", "ShipmentConfirmed", "InvoicePosted",
+                 "OrderClosed"):
+        ledger.append_event(Pinged(event_id=event_id(order, kind), occurred_at=T0,
+                                   recorded_at=T0, source_system="wooerp",
+                                   correlation_id=order), type=kind)
+    assert ledger_status(ledger, "shop", oid).status == "closed"
+    for n, full in ((1, False), (2, True)):
+        wid = f"refund:shop:{oid}:{n}"
+        ledger.append_event(RefundCompleted(
+            event_id=event_id(wid, "RefundCompleted"), occurred_at=T0, recorded_at=T0,
+            source_system="wooerp", correlation_id=wid, refund_ref=wid,
+            amount=Money.of(5, "USD"), fully_refunded=full))
+        expected = "refunded" if full else "partially_refunded"
+        assert ledger_status(ledger, "shop", oid).status == expected
+    assert ledger_status(ledger, "shop", oid + 1).events == 0  # other orders stay apart

@@ -193,6 +193,17 @@ class Ledger:
                              .order_by(BusinessEventRow.seq))
             return [_recorded(r) for r in rows]
 
+    def events_of_order(self, store: str, woo_order_id: int) -> list[RecordedEvent]:
+        """Every event about one order: its OrderSaga and its refund sagas,
+        in the order they were recorded."""
+        refunds = f"refund:{store}:{woo_order_id}:%"
+        with self._session() as s:
+            rows = s.scalars(select(BusinessEventRow).where(
+                (BusinessEventRow.correlation_id == f"order:{store}:{woo_order_id}")
+                | BusinessEventRow.correlation_id.like(refunds))
+                .order_by(BusinessEventRow.seq))
+            return [_recorded(r) for r in rows]
+
     def event(self, event_id: str) -> RecordedEvent | None:
         with self._session() as s:
             row = s.scalar(select(BusinessEventRow).where(BusinessEventRow.event_id == event_id))

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.client import Client
 
+from systems.ledger.store import Ledger
 from systems.woocommerce import mapping
 from systems.woocommerce.client import WooClient
 from systems.woocommerce.errors import WooError
@@ -17,6 +18,7 @@ from workers.cli import app
 from workers.cli.aio import fail, parse_duration, show, with_temporal
 from workers.cli.common import ConfigOption, settings_or_exit
 from workers.ingress.forward import forward_order
+from workers.order_status import ledger_status
 from workers.settings import SettingsError
 from workflows.order_saga import OrderSaga
 from workflows.order_types import order_workflow_id
@@ -41,6 +43,15 @@ def status(store: Store, order_id: OrderId, config: ConfigOption = None) -> None
             OrderSaga.status)
 
     show(with_temporal(settings, body))
+    ledger = Ledger(settings.database_url)
+    try:
+        folded = ledger_status(ledger, store, order_id)
+    finally:
+        ledger.close()
+    typer.echo(f"{'ledger_status':<15} {folded.status or '-'} (from {folded.events} events"
+               f"{', refunds included' if folded.events else ''})")
+    for anomaly in folded.anomalies:
+        typer.secho(f"  anomaly: {anomaly}", fg=typer.colors.YELLOW)
 
 
 @order_app.command()
