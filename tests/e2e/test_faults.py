@@ -1,0 +1,68 @@
+"""Faults a production run will meet: the ERP going away for a while, and
+the worker dying without a goodbye. No order may be lost or booked twice."""
+from __future__ import annotations
+
+import asyncio
+
+from temporalio.service import RPCError
+
+from sandbox.warehouse import Warehouse
+from tests.e2e.shop import POSTER, TSHIRT, Shop
+from tests.e2e.stack import STORE, E2EStack
+from tests.e2e.test_order_to_cash import ORDER_TO_CASH
+from workflows.order_types import erp_reference, order_workflow_id
+
+ERP_DOWNTIME = 30.0  # seconds; the ERP activities retry for about 90 s in all
+
+
+async def _pending_erp_attempts(e2e: E2EStack, order_id: int) -> int:
+    try:
+        described = await e2e.handle(order_id).describe()
+    except RPCError:  # the webhook has not started the saga yet
+        return 0
+    return max((a.attempt for a in described.raw_description.pending_activities
+                if a.activity_type.name.startswith("erp.")), default=0)
+
+
+async def test_an_erp_outage_delays_the_order_but_it_completes(e2e: E2EStack, shop: Shop):
+    loop = asyncio.get_running_loop()
+    await e2e.stop_erp()
+    down_since = loop.time()
+    try:
+        placed = shop.place_order({TSHIRT: 1, POSTER: 1})
+        # The saga is mid-flight: its ERP step fails and is being retried.
+        while await _pending_erp_attempts(e2e, placed["id"]) < 3:
+            assert loop.time() - down_since < ERP_DOWNTIME, "the ERP step was never retried"
+            await asyncio.sleep(0.5)
+        during = await e2e.status(placed["id"])
+        assert during.stage == "validating" and during.erp_document is None
+        await asyncio.sleep(max(0.0, ERP_DOWNTIME - (loop.time() - down_since)))
+    finally:
+        await e2e.start_erp()
+
+    closed = await e2e.ship(placed["id"], timeout=120)
+    assert closed.stage == "closed" and closed.last_error is None
+    assert len(await e2e.erp_sale_ids(placed["id"])) == 1
+
+
+async def test_a_killed_worker_is_replaced_and_the_order_booked_once(e2e: E2EStack, shop: Shop):
+    placed = shop.place_order({POSTER: 2})
+    await e2e.wait_stage(placed["id"], "awaiting_shipment")
+
+    dead = e2e.worker
+    e2e.kill_worker()
+    await dead.stop()
+    assert dead.returncode == -9
+    # The parcel leaves while no worker runs; the saga must notice it later.
+    warehouse = Warehouse(e2e.erp.rpc, ship_delay=0, invoice_delay=0, receive_returns=False)
+    ref = erp_reference(STORE, placed["id"])
+    while not (await e2e.erp.get_sale(ref)).shipped:
+        await warehouse.step()
+
+    await e2e.start_worker()
+    closed = await e2e.ship(placed["id"])
+    assert closed.stage == "closed"
+    sale_ids = await e2e.erp_sale_ids(placed["id"])
+    assert len(sale_ids) == 1 and await e2e.party_sale_ids(sale_ids[0]) == sale_ids
+    recorded = e2e.ledger.events_for(order_workflow_id(STORE, placed["id"]))
+    assert [e.type for e in recorded] == ORDER_TO_CASH

@@ -1,0 +1,41 @@
+"""Replay of recorded real runs (tests/histories/, see tests/e2e/histories.py).
+
+A workflow change that would make a saga already running in production take
+a different path on replay must fail here, before it is deployed.
+"""
+from __future__ import annotations
+
+import pytest
+from temporalio import workflow
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from tests.e2e.histories import HISTORIES, recorded_histories
+from tests.e2e.saga_variants import OrderSagaThatWaitsFirst, OrderSagaWithAnExtraLookup
+from workflows.order_saga import OrderSaga
+from workflows.refund_saga import RefundSaga
+from workflows.return_saga import ReturnSaga
+
+EXPECTED = {"order_closed", "order_cancelled", "order_parked_then_retried"}
+
+
+def _replayer(*workflows: type) -> Replayer:
+    return Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+
+
+async def test_every_recorded_history_replays():
+    assert EXPECTED <= {p.stem for p in HISTORIES.glob("*.json")}
+    replayer = _replayer(OrderSaga, RefundSaga, ReturnSaga)
+    for history in recorded_histories():
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        assert result.replay_failure is None, f"{history.workflow_id}: {result.replay_failure}"
+
+
+@pytest.mark.parametrize("changed", [OrderSagaWithAnExtraLookup, OrderSagaThatWaitsFirst])
+async def test_a_non_deterministic_change_fails_replay(changed: type):
+    replayer = _replayer(changed, RefundSaga, ReturnSaga)
+    orders = [h for h in recorded_histories() if h.workflow_id.startswith("order:")]
+    assert len(orders) >= len(EXPECTED)
+    for history in orders:
+        with pytest.raises(workflow.NondeterminismError):
+            await replayer.replay_workflow(history)
