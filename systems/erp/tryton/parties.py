@@ -11,6 +11,10 @@ from canonical.entities import Address, Customer
 from systems.erp.errors import ErpRejectedError
 from systems.erp.tryton.rpc import TrytonRpc
 
+# Concurrent creates of different parties may collide on the party code;
+# a few tries are enough for the racers to draw distinct codes.
+CREATE_ATTEMPTS = 3
+
 
 def party_key(customer: Customer, billing: Address) -> str:
     email = (customer.email or billing.email or "").strip().lower()
@@ -40,15 +44,20 @@ class Parties:
             "addresses": [["create", [await self._address_values(a)
                                       for a in _distinct(billing, shipping)]]],
         }
-        try:
-            party_id, = await self.rpc.create("party.party", [values])
-            return party_id
-        except ErpRejectedError:
-            # Most likely a racer created it first (unique wooerp_ref).
-            existing = await self._find(key)
-            if existing:
-                return existing
-            raise
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                party_id, = await self.rpc.create("party.party", [values])
+                return party_id
+            except ErpRejectedError:
+                # Most likely a racer created it first (unique wooerp_ref).
+                existing = await self._find(key)
+                if existing:
+                    return existing
+                # Or a racer for another customer drew the same party code
+                # (the sequence is not atomic on SQLite): create again.
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+        raise AssertionError("CREATE_ATTEMPTS must be at least 1")
 
     async def address(self, party_id: int, address: Address) -> int:
         """The id of the party's address with this content, created if new."""
