@@ -94,6 +94,8 @@ class ErpActivities:
         note = await self._erp.create_credit_note(
             inp.sale_external_ref, inp.refund_ref, inp.refund.lines, inp.restock,
             amount=None if inp.refund.lines else inp.refund.amount)
-        return CreditNoteView(refund_ref=inp.refund_ref, number=note.number or str(note.id),
-                              state=note.invoice.state if note.invoice else note.state,
-                              total=note.total)
+        invoice = note.invoice
+        return CreditNoteView(refund_ref=inp.refund_ref,
+                              number=(invoice.number if invoice and invoice.number
+                                      else note.number or str(note.id)),
+                              state=invoice.state if invoice else note.state, total=note.total)
