@@ -47,6 +47,7 @@ class FakeWorld:
     woo_calls: list[str] = field(default_factory=list)
     orders: dict[int, Order] = field(default_factory=dict)
     credit_note_fails: bool = False
+    erp_rejects: str | None = None  # the ERP's UserError message for every new sale
     credit_notes: dict[str, CreditNoteView] = field(default_factory=dict)
 
     def order(self, woo_id: int) -> Order:
@@ -62,6 +63,9 @@ class FakeWorld:
 
         @activity.defn(name=Act.ERP_ACCEPT_ORDER)
         async def accept(inp: AcceptOrderInput) -> ErpSaleView:
+            if w.erp_rejects:
+                raise ApplicationError(w.erp_rejects, type="ErpRejectedError",
+                                       non_retryable=True)
             sale = w.sales.get(inp.external_ref) or ErpSaleView(
                 external_ref=inp.external_ref, erp_id=len(w.sales) + 1,
                 number=f"SO{len(w.sales) + 1}", state="processing", total=inp.order.total)

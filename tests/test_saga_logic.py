@@ -185,3 +185,21 @@ async def test_undecided_refund_escalates_to_needs_attention(temporal_client):
         await h.execute_update(RefundSaga.approve, "lead")
         result = await h.result()
     assert result.stage == "completed" and world.woo_calls == [f"refund:{oid}:27.50"]
+
+
+@pytest.mark.parametrize("policy,stage,woo_calls", [
+    ("park", "needs_attention", []),
+    ("cancel_and_refund", "cancelled", ["refund:{oid}:27.50", "cancelled:{oid}"]),
+])
+async def test_erp_rejection_follows_the_configured_policy(temporal_client, policy, stage,
+                                                           woo_calls):
+    world = FakeWorld(erp_rejects="Customer is on credit hold")
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        h = await start_order(temporal_client, queue, sample_order(oid),
+                              FAST.model_copy(update={"on_erp_rejection": policy}))
+        status = await wait_for(h, OrderSaga.status, lambda s: s.stage == stage)
+    told = status.last_error if stage == "needs_attention" else world.events[-1].reason
+    assert "credit hold" in told  # the ERP's reason reaches whoever must act
+    assert world.woo_calls == [c.format(oid=oid) for c in woo_calls]
+    assert "OrderRejected" in [e.type for e in world.events]
