@@ -15,6 +15,11 @@ from workflows.order_types import erp_reference, order_workflow_id
 ERP_DOWNTIME = 30.0  # seconds; the ERP activities retry for about 90 s in all
 
 
+async def _activities_in_flight(e2e: E2EStack, order_id: int) -> int:
+    described = await e2e.handle(order_id).describe()
+    return len(described.raw_description.pending_activities)
+
+
 async def _pending_erp_attempts(e2e: E2EStack, order_id: int) -> int:
     try:
         described = await e2e.handle(order_id).describe()
@@ -48,6 +53,10 @@ async def test_an_erp_outage_delays_the_order_but_it_completes(e2e: E2EStack, sh
 async def test_a_killed_worker_is_replaced_and_the_order_booked_once(e2e: E2EStack, shop: Shop):
     placed = shop.place_order({POSTER: 2})
     await e2e.wait_stage(placed["id"], "awaiting_shipment")
+    # Kill between two shipment polls: an ERP call caught in flight would
+    # only be retried after its 60 s start-to-close timeout (no heartbeats).
+    while await _activities_in_flight(e2e, placed["id"]):
+        await asyncio.sleep(0.02)
 
     dead = e2e.worker
     e2e.kill_worker()
