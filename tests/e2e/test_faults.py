@@ -35,13 +35,14 @@ async def test_an_erp_outage_delays_the_order_but_it_completes(e2e: E2EStack, sh
     down_since = loop.time()
     try:
         placed = shop.place_order({TSHIRT: 1, POSTER: 1})
-        # The saga is mid-flight: its ERP step fails and is being retried.
-        while await _pending_erp_attempts(e2e, placed["id"]) < 3:
-            assert loop.time() - down_since < ERP_DOWNTIME, "the ERP step was never retried"
+        # Throughout the outage the saga is mid-flight, retrying its ERP step.
+        attempts, during = 0, None
+        while loop.time() - down_since < ERP_DOWNTIME:
+            attempts = max(attempts, await _pending_erp_attempts(e2e, placed["id"]))
+            during = await e2e.status(placed["id"]) or during
             await asyncio.sleep(0.5)
-        during = await e2e.status(placed["id"])
+        assert attempts >= 3
         assert during.stage == "validating" and during.erp_document is None
-        await asyncio.sleep(max(0.0, ERP_DOWNTIME - (loop.time() - down_since)))
     finally:
         await e2e.start_erp()
 
@@ -69,7 +70,7 @@ async def test_a_killed_worker_is_replaced_and_the_order_booked_once(e2e: E2ESta
         await warehouse.step()
 
     await e2e.start_worker()
-    closed = await e2e.ship(placed["id"])
+    closed = await e2e.ship(placed["id"], timeout=120)
     assert closed.stage == "closed"
     sale_ids = await e2e.erp_sale_ids(placed["id"])
     assert len(sale_ids) == 1 and await e2e.party_sale_ids(sale_ids[0]) == sale_ids
