@@ -6,6 +6,9 @@ commands (store, erp, dev, demo) are plugins found through the
 """
 from __future__ import annotations
 
+import logging
+import os
+import sys
 from importlib.metadata import entry_points
 
 import typer
@@ -32,4 +35,16 @@ def _register_plugins() -> None:
 def main() -> None:
     _register_builtin()
     _register_plugins()
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    else:
+        code = 0
+    # temporalio's native runtime can abort during interpreter teardown after
+    # a clean shutdown (sdk-python #300, reference/temporal/NOTES.md), turning
+    # a successful command into exit -6. Flush, then leave without teardown.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
