@@ -103,6 +103,7 @@ async def _traffic(console: Console, stack: DevProcess, info: dict[str, Any], pl
                 return await _unless_stack_dies(stack, drive_all(driver, plan))
             finally:
                 watcher.cancel()
+                progress.update(settled, description="sagas settled")
     finally:
         await support.aclose()
 

@@ -63,23 +63,26 @@ def _refund_problems(o: Outcome) -> list[str]:
 
 
 def refund_info(o: Outcome) -> str:
-    r = o.refund
     if o.kind not in ("refund", "return"):
         return ""
+    r, ret = o.refund, o.ret or {}
+    if o.rma:
+        head = f"{o.rma}, {sum(ret.get('received', {}).values())} received"
+    else:
+        head = f"approved by {r.get('decided_by')}" if r else "-"
     if r is None:
-        return f"{o.rma}: {(o.ret or {}).get('stage', '-')}" if o.rma else "-"
-    head = f"{o.rma}: " if o.rma else f"approved by {r.get('decided_by')}: "
-    return (f"{head}{_fmt(_money(r.get('amount')))} Woo refund #{r.get('woo_refund_id') or '-'}"
-            f" → {r.get('credit_note') or '-'}")
+        return head
+    return (f"{head} · {_fmt(_money(r.get('amount')))} · Woo #{r.get('woo_refund_id') or '-'}"
+            f" · CN {r.get('credit_note') or '-'}")
 
 
 def table(outcomes: list[Outcome]) -> Table:
     currency = next((o.placed["currency"] for o in outcomes if o.placed), "")
     t = Table(title="What each saga made of its order", title_justify="left")
     for col, kw in (("order", {"justify": "right"}), ("kind", {}), ("saga stage", {}),
-                    ("ERP doc", {}), (f"Woo total {currency}", {"justify": "right"}),
+                    ("ERP sale", {}), (f"Woo total {currency}", {"justify": "right"}),
                     (f"ERP total {currency}", {"justify": "right"}),
-                    ("refund → credit note", {}), ("check", {})):
+                    ("refund · Woo refund · ERP credit note", {}), ("check", {})):
         t.add_column(col, **kw)
     for o in outcomes:
         saga, woo = o.saga or {}, o.woo_order or o.placed or {}
