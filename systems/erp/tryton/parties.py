@@ -7,13 +7,18 @@ created when new; on_change does not run over RPC, so every value is explicit.
 """
 from __future__ import annotations
 
+import asyncio
+import random
+
 from canonical.entities import Address, Customer
 from systems.erp.errors import ErpRejectedError
 from systems.erp.tryton.rpc import TrytonRpc
 
 # Concurrent creates of different parties may collide on the party code;
-# a few tries are enough for the racers to draw distinct codes.
-CREATE_ATTEMPTS = 3
+# a few tries are enough for the racers to draw distinct codes, provided
+# they do not retry in lockstep: each waits a random moment first.
+CREATE_ATTEMPTS = 5
+RACE_PAUSE_S = 0.05
 
 
 def party_key(customer: Customer, billing: Address) -> str:
@@ -57,6 +62,7 @@ class Parties:
                 # (the sequence is not atomic on SQLite): create again.
                 if attempt == CREATE_ATTEMPTS:
                     raise
+                await asyncio.sleep(random.uniform(0, RACE_PAUSE_S * attempt))
         raise AssertionError("CREATE_ATTEMPTS must be at least 1")
 
     async def address(self, party_id: int, address: Address) -> int:
