@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 WOOERP = Path(sys.executable).parent / "wooerp"
 
@@ -112,8 +112,7 @@ class DevProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def wait_ready(self, timeout: float, tick: Callable[[], None] = lambda: None
-                   ) -> dict[str, Any]:
+    def wait_ready(self, timeout: float) -> dict[str, Any]:
         """dev.json's content once the stack is up; StackError if it dies or hangs."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -123,7 +122,6 @@ class DevProcess:
             info = self._read_dev_json()
             if info is not None:
                 return info
-            tick()
             time.sleep(0.5)
         raise StackError(f"`wooerp dev` was not ready after {timeout:.0f} s.\n{self.log_tail()}")
 
