@@ -1,0 +1,48 @@
+"""The baseline: the ERP calls of order acceptance made straight through
+TrytonErp, with no Temporal, ingress or ledger in between.
+
+They are the calls the saga's two ERP activities make (activities/erp.py):
+validate_order looks up each line's SKU, reads stock levels and ensures the
+customer's party; accept_order creates (idempotently) and confirms the sale.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from canonical.entities import Order
+from systems.erp.tryton.adapter import TrytonErp
+
+
+async def accept_directly(erp: TrytonErp, order: Order, external_ref: str) -> None:
+    needed = []
+    for line in order.lines:
+        if await erp.product_by_sku(line.sku) is None:
+            raise RuntimeError(f"SKU {line.sku} is not in the ERP")
+        needed.append(line.sku)
+    levels = await erp.stock_levels(needed)
+    if any(levels.get(line.sku, 0) < line.quantity for line in order.lines):
+        raise RuntimeError(f"not enough ERP stock for {order.woo_id}: {levels}")
+    await erp.ensure_party(order.customer, order.billing, order.shipping)
+    await erp.create_sale(order, external_ref)
+    sale = await erp.confirm_sale(external_ref)
+    if sale.state not in ("confirmed", "processing"):
+        raise RuntimeError(f"{external_ref} ended {sale.state}")
+
+
+async def run_direct(erp: TrytonErp, orders: Sequence[Order], concurrency: int,
+                     ref_prefix: str) -> tuple[float, list[float]]:
+    """Accept every order, `concurrency` at a time; returns (elapsed, latencies)."""
+    todo = iter(orders)
+    latencies: list[float] = []
+
+    async def lane() -> None:
+        for order in todo:
+            started = time.perf_counter()
+            await accept_directly(erp, order, f"{ref_prefix}:{order.woo_id}")
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies

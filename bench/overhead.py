@@ -1,0 +1,176 @@
+"""Engine overhead: OrderSaga on zero-latency fakes vs a bare workflow that
+runs the same number of no-op activities on the same queue layout.
+
+Both run on one Temporal dev server (in memory, with the product's latency
+flags), in one process, at the same concurrency, alternating in rounds so
+machine noise hits both alike. What is left between them is what the saga
+itself costs the engine: signal-with-start, search-attribute upserts, the
+pydantic payloads (a whole Order per ERP call), its branching and queries.
+
+    .venv/bin/python -m bench.overhead [--workflows 200] [--concurrency 20] [--rounds 2]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from bench.bare_workflow import BareWorkflow, noop
+from bench.cpu import CpuMeter
+from bench.stats import latency_row, percentile, rate_row, verdict
+from tests.fakes import FakeWorld, sample_order
+from tests.saga_harness import fake_workers
+from workers.devserver import DevServer, DevServerConfig, free_port
+from workflows.order_saga import OrderSaga
+from workflows.order_types import OrderSagaInput, order_workflow_id
+
+Step = tuple[str, str]  # (queue role, activity type)
+TARGET = 0.8
+
+
+@dataclass
+class Side:
+    name: str
+    meter: CpuMeter  # "bench" is this process: the client and every worker
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+async def activity_plan(client: Client, workflow_id: str) -> list[Step]:
+    """The activities a finished workflow scheduled, in order, from its history."""
+    steps = []
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            attrs = event.activity_task_scheduled_event_attributes
+            steps.append((attrs.task_queue.name.partition("@")[0], attrs.activity_type.name))
+    return steps
+
+
+@contextlib.asynccontextmanager
+async def bare_workers(client: Client, roles: set[str]) -> AsyncIterator[tuple[str, str]]:
+    """The bare workflow's worker plus a no-op worker per activity queue role,
+    on private `@bare-…` queues like the fakes'. Yields (queue, suffix)."""
+    suffix = f"@bare-{uuid.uuid4().hex[:6]}"
+    queue = f"orders{suffix}"
+    workers = [Worker(client, task_queue=queue, workflows=[BareWorkflow])]
+    workers += [Worker(client, task_queue=f"{role}{suffix}", activities=[noop]) for role in roles]
+    async with contextlib.AsyncExitStack() as stack:
+        for w in workers:
+            await stack.enter_async_context(w)
+        yield queue, suffix
+
+
+async def run_saga(client: Client, queue: str, woo_id: int) -> str:
+    order = sample_order(woo_id)
+    wid = order_workflow_id(order.store, woo_id)
+    handle = await client.start_workflow(
+        OrderSaga.run, OrderSagaInput(store=order.store, woo_order_id=woo_id), id=wid,
+        task_queue=queue, start_signal="woo_order_updated", start_signal_args=[order])
+    status = await handle.result()
+    if status.stage != "closed":
+        raise RuntimeError(f"{wid} ended in {status.stage}: {status.last_error}")
+    return wid
+
+
+async def run_bare(client: Client, queue: str, queues: list[str]) -> str:
+    wid = f"bench-bare-{uuid.uuid4().hex}"
+    ran = await client.execute_workflow(BareWorkflow.run, queues, id=wid, task_queue=queue)
+    if ran != len(queues):
+        raise RuntimeError(f"{wid} ran {ran} activities, expected {len(queues)}")
+    return wid
+
+
+async def closed_loop(count: int, concurrency: int, one: Callable[[int], Awaitable[object]],
+                      side: Side) -> None:
+    """`count` workflows, `concurrency` in flight at any time."""
+    todo = iter(range(count))
+
+    async def lane() -> None:
+        for i in todo:
+            started = time.perf_counter()
+            await one(i)
+            side.latencies.append(time.perf_counter() - started)
+
+    side.meter.start()
+    started = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    took = time.perf_counter() - started
+    side.meter.stop()
+    print(f"  {side.name:<34} {count / took:6.2f} workflows/s")
+    side.elapsed += took
+
+
+async def measure(client: Client, server_pid: int, workflows: int, concurrency: int,
+                  rounds: int) -> None:
+    ids = iter(range(10**8 + uuid.uuid4().int % 10**8, 3 * 10**8))  # unique woo ids per run
+    async with fake_workers(client, FakeWorld()) as saga_queue:
+        plan = await activity_plan(client, await run_saga(client, saga_queue, next(ids)))
+        roles = {role for role, _ in plan}
+        print(f"OrderSaga happy path on the fakes runs {len(plan)} activities: "
+              + ", ".join(f"{n} x {a}" for a, n in Counter(a for _, a in plan).items()))
+        async with bare_workers(client, roles) as (bare_queue, suffix):
+            queues = [f"{role}{suffix}" for role, _ in plan]
+            await run_bare(client, bare_queue, queues)  # warm-up, like the saga above
+            groups = {"server": server_pid}
+            saga = Side("OrderSaga (fakes)", CpuMeter(groups))
+            bare = Side(f"bare ({len(plan)} no-op activities)", CpuMeter(groups))
+            per_round = max(1, workflows // rounds)
+            for r in range(rounds):
+                print(f"round {r + 1}/{rounds}: {per_round} of each, {concurrency} in flight")
+                steps = [(bare, lambda _: run_bare(client, bare_queue, queues)),
+                         (saga, lambda _: run_saga(client, saga_queue, next(ids)))]
+                # ABBA: a drift in machine speed hits both sides alike
+                for side, one in steps if r % 2 == 0 else reversed(steps):
+                    await closed_loop(per_round, concurrency, one, side)
+    report(saga, bare, concurrency)
+
+
+def report(saga: Side, bare: Side, concurrency: int) -> None:
+    print(f"\nengine overhead, {concurrency} in flight, same server, same run")
+    for side in (bare, saga):
+        print(rate_row(side.name, len(side.latencies), side.elapsed, "workflows/s"))
+    for side in (bare, saga):
+        print(latency_row(f"  latency {side.name}", side.latencies, ps=(50, 95)))
+    for side in (bare, saga):
+        print(f"  {side.name:<32} " + side.meter.line(len(side.latencies), "workflow")
+              + f"; other load {side.meter.spent['other'] / side.elapsed:.2f} cores")
+    ratio = saga.rate / bare.rate
+    print(f"ratio OrderSaga / bare = {ratio:.2f} {verdict(ratio, TARGET)}")
+    print(f"(p50 saga {percentile(saga.latencies, 50) * 1000:.0f} ms vs bare "
+          f"{percentile(bare.latencies, 50) * 1000:.0f} ms)")
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="wooerp-bench-") as tmp:
+        config = DevServerConfig(port=free_port(), ui_port=None, http_port=free_port(),
+                                 metrics_port=free_port())
+        async with DevServer(config, log_file=Path(tmp) / "temporal.log") as server:
+            client = await Client.connect(server.address, data_converter=pydantic_data_converter)
+            await measure(client, server.pid, args.workflows, args.concurrency, args.rounds)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.overhead", description=__doc__.split("\n\n")[0])
+    p.add_argument("--workflows", type=int, default=200, help="per side, over all rounds")
+    p.add_argument("--concurrency", type=int, default=20, help="workflows in flight per side")
+    p.add_argument("--rounds", type=int, default=2, help="bare and saga alternate this many times")
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
