@@ -51,14 +51,6 @@ class OrderSaga(Saga, OrderCompensation):
         """A hint that the ERP moved (shipment, invoice): poll now, not later."""
         self._poke = True
 
-    @workflow.signal
-    def retry(self) -> None:
-        self._retry = True
-
-    @workflow.signal
-    def resolve(self, note: str) -> None:
-        self._resolve_note = note or "resolved"
-
     @workflow.query
     def status(self) -> SagaStatus:
         o = self._order

@@ -72,14 +72,6 @@ class RefundSaga(Saga):
         """The start signal of a refund found in an order.updated delivery;
         repeats of the delivery land here and change nothing."""
 
-    @workflow.signal
-    def retry(self) -> None:
-        self._retry = True
-
-    @workflow.signal
-    def resolve(self, note: str) -> None:
-        self._resolve_note = note or "resolved"
-
     def _check_decidable(self, verb: str) -> None:
         if self._finished:
             raise ApplicationError(f"cannot {verb}: this refund is already {self._stage}")

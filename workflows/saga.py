@@ -56,6 +56,17 @@ class Saga:
         self._resolve_note: str | None = None
         self._park_prefix = ""  # a fact every park reason must carry from now on
 
+    # signals every saga answers -------------------------------------------------
+    @workflow.signal
+    def retry(self) -> None:
+        """Run the parked step again (its cause was fixed)."""
+        self._retry = True
+
+    @workflow.signal
+    def resolve(self, note: str) -> None:
+        """End the parked saga as handled by a person outside wooerp."""
+        self._resolve_note = note or "resolved"
+
     # stage ------------------------------------------------------------------
     def _set_stage(self, stage: str, *, reason: str | None = None) -> None:
         self._stage = stage
