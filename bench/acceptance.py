@@ -201,10 +201,16 @@ class Acceptance:
 
 async def main(args: argparse.Namespace) -> None:
     configure_logging("WARNING", "console")
-    with tempfile.TemporaryDirectory(prefix="wooerp-bench-") as tmp:
-        print("starting a private stack on free ports (the first run ever builds the "
-              "Tryton template, about 30 s)")
-        async with bench_stack(Path(tmp)) as stack:
+    with contextlib.ExitStack() as cleanup:
+        if args.data_dir is None:  # a fresh stack every run, removed afterwards
+            data_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(
+                prefix="wooerp-bench-")))
+        else:
+            data_dir = args.data_dir
+            data_dir.mkdir(parents=True, exist_ok=False)
+        print(f"starting a private stack on free ports in {data_dir} (the first run ever "
+              "builds the Tryton template, about 30 s)")
+        async with bench_stack(data_dir) as stack:
             await Acceptance(stack, args).run()
 
 
@@ -218,6 +224,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=2,
                    help="direct and saga alternate (ABBA) this many times")
     p.add_argument("--seed", type=int, default=1, help="seed of the order mix")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="a new directory to run in and keep (logs, ledger); default: a "
+                   "temporary one")
     return p.parse_args(argv)
 
 
