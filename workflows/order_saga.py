@@ -28,6 +28,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.saga import Interrupted, Resolved, Saga, describe, error_type
 
 
+POKE_ON_STATUS_ONLY = "poke-on-store-status-change-only"
+
+
 @workflow.defn(name="OrderSaga")
 class OrderSaga(Saga, OrderCompensation):
     def __init__(self) -> None:
@@ -42,9 +45,16 @@ class OrderSaga(Saga, OrderCompensation):
     @workflow.signal
     def woo_order_updated(self, order: Order) -> None:
         """Keep the newest payload: webhooks arrive unordered and repeated."""
-        if self._order is None or order.date_modified >= self._order.date_modified:
+        previous = self._order
+        if previous is None or order.date_modified >= previous.date_modified:
             self._order = order
-        self._poke = True
+        # Re-poll the ERP only when the store's status moved. Our own write-back
+        # (meta + note) echoes back as order.updated with nothing changed, and
+        # re-reading the sale for it cost the ERP a read per order (bench/).
+        # Sagas recorded before this poked on every update: keep them so.
+        moved = previous is None or order.woo_status != previous.woo_status
+        if moved or not workflow.patched(POKE_ON_STATUS_ONLY):
+            self._poke = True
 
     @workflow.signal
     def erp_updated(self) -> None:
