@@ -28,7 +28,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.saga import Interrupted, Resolved, Saga, describe, error_type
 
 
-POKE_ON_STATUS_ONLY = "poke-on-store-status-change-only"
+# Sagas started before this patch re-read the sale as soon as they began to
+# wait for the shipment, and on every store update; they replay as they ran.
+FEWER_ERP_READS = "fewer-erp-reads-awaiting-shipment"
 
 
 @workflow.defn(name="OrderSaga")
@@ -51,9 +53,8 @@ class OrderSaga(Saga, OrderCompensation):
         # Re-poll the ERP only when the store's status moved. Our own write-back
         # (meta + note) echoes back as order.updated with nothing changed, and
         # re-reading the sale for it cost the ERP a read per order (bench/).
-        # Sagas recorded before this poked on every update: keep them so.
         moved = previous is None or order.woo_status != previous.woo_status
-        if moved or not workflow.patched(POKE_ON_STATUS_ONLY):
+        if moved or not workflow.patched(FEWER_ERP_READS):
             self._poke = True
 
     @workflow.signal
@@ -106,8 +107,11 @@ class OrderSaga(Saga, OrderCompensation):
         if self._cancelled():  # cancelled while the ERP was accepting
             return await self._cancel_erp_sale()
         await self._attempt(Stage.WRITING_BACK, lambda: self._write_back(sale))
+        # The sale as the ERP confirmed it moments ago is the first look at the
+        # shipment: reading it again would only load the ERP while it accepts.
+        seen = sale if workflow.patched(FEWER_ERP_READS) else None
         shipped = await self._await_sale(Stage.AWAITING_SHIPMENT, lambda s: s.shipped is not None,
-                                         cancellable=True)
+                                         cancellable=True, seen=seen)
         if shipped is None:
             return await self._cancel_erp_sale()
         await self._ship(shipped)
@@ -191,12 +195,17 @@ class OrderSaga(Saga, OrderCompensation):
             Act.ERP_GET_SALE, erp_reference(o.store, o.woo_id), result_type=ErpSaleView,
             **on(Queue.ERP, self._policy.max_attempts))
 
-    async def _await_sale(self, stage: Stage, done, cancellable: bool = False
-                          ) -> ErpSaleView | None:
-        """Poll the ERP on a backing-off durable timer (or when poked) until `done`."""
+    async def _await_sale(self, stage: Stage, done, cancellable: bool = False,
+                          seen: ErpSaleView | None = None) -> ErpSaleView | None:
+        """Poll the ERP on a backing-off durable timer (or when poked) until `done`;
+        `seen` is a view of the sale just read, taken as the first poll."""
         delay = self._policy.poll_initial_seconds
         while True:
-            sale = await self._attempt(stage, self._get_sale)
+            if seen is None:
+                sale = await self._attempt(stage, self._get_sale)
+            else:
+                self._set_stage(stage)
+                sale, seen = seen, None
             if done(sale):
                 return sale
             if cancellable and self._cancelled():
