@@ -22,15 +22,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from temporalio import activity
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from activities.contracts import AcceptOrderInput, Act, ErpSaleView
 from bench.bare_workflow import BareWorkflow, noop
 from bench.cpu import CpuMeter
 from bench.stats import latency_row, percentile, rate_row, verdict
 from tests.fakes import FakeWorld, sample_order
-from tests.saga_harness import fake_workers
 from workers.devserver import DevServer, DevServerConfig, free_port
 from workflows.order_saga import OrderSaga
 from workflows.order_types import OrderSagaInput, order_workflow_id
@@ -62,17 +63,44 @@ async def activity_plan(client: Client, workflow_id: str) -> list[Step]:
 
 
 @contextlib.asynccontextmanager
-async def bare_workers(client: Client, roles: set[str]) -> AsyncIterator[tuple[str, str]]:
-    """The bare workflow's worker plus a no-op worker per activity queue role,
-    on private `@bare-…` queues like the fakes'. Yields (queue, suffix)."""
-    suffix = f"@bare-{uuid.uuid4().hex[:6]}"
+async def private_workers(client: Client, workflows: list[type], activities: dict[str, list],
+                          tag: str) -> AsyncIterator[tuple[str, str]]:
+    """A workflow worker and one activity worker per queue role, on private
+    `role@tag-…` queues (as tests/saga_harness.py does). Yields (queue, suffix)."""
+    suffix = f"@{tag}-{uuid.uuid4().hex[:6]}"
     queue = f"orders{suffix}"
-    workers = [Worker(client, task_queue=queue, workflows=[BareWorkflow])]
-    workers += [Worker(client, task_queue=f"{role}{suffix}", activities=[noop]) for role in roles]
+    workers = [Worker(client, task_queue=queue, workflows=workflows)]
+    workers += [Worker(client, task_queue=f"{role}{suffix}", activities=acts)
+                for role, acts in activities.items()]
     async with contextlib.AsyncExitStack() as stack:
         for w in workers:
             await stack.enter_async_context(w)
         yield queue, suffix
+
+
+def bare_workers(client: Client, roles: set[str]):  # noqa: ANN201 (see private_workers)
+    return private_workers(client, [BareWorkflow], {role: [noop] for role in roles}, "bare")
+
+
+def saga_workers(client: Client, world: FakeWorld):  # noqa: ANN201 (see private_workers)
+    return private_workers(client, [OrderSaga], instant_warehouse(world), "saga")
+
+
+def instant_warehouse(world: FakeWorld) -> dict[str, list]:
+    """The fakes, with a sale that is shipped and invoiced the moment it is
+    confirmed: the saga then runs straight through, with no durable timer,
+    and what is measured is its engine cost alone."""
+    acts = world.activities()
+    defn = {f.__temporal_activity_definition.name: f for f in acts["erp"]}
+    accept, get_sale = defn[Act.ERP_ACCEPT_ORDER], defn[Act.ERP_GET_SALE]
+
+    @activity.defn(name=Act.ERP_ACCEPT_ORDER)
+    async def accept_and_ship(inp: AcceptOrderInput) -> ErpSaleView:
+        await accept(inp)
+        return await get_sale(inp.external_ref)
+
+    acts["erp"] = [accept_and_ship if f is accept else f for f in acts["erp"]]
+    return acts
 
 
 async def run_saga(client: Client, queue: str, woo_id: int) -> str:
@@ -118,7 +146,7 @@ async def closed_loop(count: int, concurrency: int, one: Callable[[int], Awaitab
 async def measure(client: Client, server_pid: int, workflows: int, concurrency: int,
                   rounds: int) -> None:
     ids = iter(range(10**8 + uuid.uuid4().int % 10**8, 3 * 10**8))  # unique woo ids per run
-    async with fake_workers(client, FakeWorld()) as saga_queue:
+    async with saga_workers(client, FakeWorld()) as (saga_queue, _):
         plan = await activity_plan(client, await run_saga(client, saga_queue, next(ids)))
         roles = {role for role, _ in plan}
         print(f"OrderSaga happy path on the fakes runs {len(plan)} activities: "

@@ -6,14 +6,13 @@ from __future__ import annotations
 import uuid
 
 from bench.bare_workflow import NOOP
-from bench.overhead import activity_plan, bare_workers, run_bare, run_saga
+from bench.overhead import activity_plan, bare_workers, run_bare, run_saga, saga_workers
 from bench.stats import percentile
 from tests.fakes import FakeWorld
-from tests.saga_harness import fake_workers
 
 
 async def test_bare_workflow_mirrors_the_sagas_activities(temporal_client):
-    async with fake_workers(temporal_client, FakeWorld()) as queue:
+    async with saga_workers(temporal_client, FakeWorld()) as (queue, _):
         saga_id = await run_saga(temporal_client, queue, uuid.uuid4().int % 10**8)
     plan = await activity_plan(temporal_client, saga_id)
     assert ("erp", "erp.accept_order") in plan and ("ledger", "ledger.record_event") in plan
