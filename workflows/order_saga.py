@@ -29,8 +29,9 @@ with workflow.unsafe.imports_passed_through():
 
 
 # Sagas started before this patch re-read the sale as soon as they began to
-# wait for the shipment, and on every store update; they replay as they ran.
-FEWER_ERP_READS = "fewer-erp-reads-awaiting-shipment"
+# wait for the shipment and on every store update, and published the order's
+# facts and the ERP document in upserts of their own; they replay as they ran.
+LEANER = "fewer-erp-reads-awaiting-shipment"
 
 
 @workflow.defn(name="OrderSaga")
@@ -42,6 +43,7 @@ class OrderSaga(Saga, OrderCompensation):
         self._erp_document: str | None = None
         self._erp_total: Money | None = None
         self._poke = False
+        self._lean = False  # set at the start of the run: workflow.patched(LEANER)
 
     # signals, queries ---------------------------------------------------------
     @workflow.signal
@@ -54,7 +56,7 @@ class OrderSaga(Saga, OrderCompensation):
         # (meta + note) echoes back as order.updated with nothing changed, and
         # re-reading the sale for it cost the ERP a read per order (bench/).
         moved = previous is None or order.woo_status != previous.woo_status
-        if moved or not workflow.patched(FEWER_ERP_READS):
+        if moved or not workflow.patched(LEANER):
             self._poke = True
 
     @workflow.signal
@@ -88,11 +90,14 @@ class OrderSaga(Saga, OrderCompensation):
 
     async def _order_to_cash(self) -> None:
         order = self._current
-        workflow.upsert_search_attributes([
-            search.WOO_STORE.value_set(order.store),
-            search.WOO_ORDER_ID.value_set(order.woo_id),
-            search.ORDER_TOTAL.value_set(float(order.total.amount)),
-        ])
+        self._lean = workflow.patched(LEANER)
+        facts = [search.WOO_STORE.value_set(order.store),
+                 search.WOO_ORDER_ID.value_set(order.woo_id),
+                 search.ORDER_TOTAL.value_set(float(order.total.amount))]
+        if self._lean:  # published with the first stage, a moment later
+            self._search_pending += facts
+        else:
+            workflow.upsert_search_attributes(facts)
         await self._record(ev.OrderCaptured, source="woocommerce",
                            occurred_at=order.date_created, store=order.store,
                            woo_order_id=order.woo_id, total=order.total)
@@ -109,7 +114,7 @@ class OrderSaga(Saga, OrderCompensation):
         await self._attempt(Stage.WRITING_BACK, lambda: self._write_back(sale))
         # The sale as the ERP confirmed it moments ago is the first look at the
         # shipment: reading it again would only load the ERP while it accepts.
-        seen = sale if workflow.patched(FEWER_ERP_READS) else None
+        seen = sale if self._lean else None
         shipped = await self._await_sale(Stage.AWAITING_SHIPMENT, lambda s: s.shipped is not None,
                                          cancellable=True, seen=seen)
         if shipped is None:
@@ -134,7 +139,8 @@ class OrderSaga(Saga, OrderCompensation):
 
     async def _await_payment(self) -> bool:
         """True once paid, False if the store cancelled it first."""
-        self._set_stage(Stage.AWAITING_PAYMENT)
+        if not (self._lean and self._current.is_paid):  # no stage that is never waited in
+            self._set_stage(Stage.AWAITING_PAYMENT)
         self._pending_action = "waiting for the payment to be captured in WooCommerce"
         await workflow.wait_condition(lambda: self._current.is_paid or self._cancelled())
         self._pending_action = None
@@ -177,7 +183,11 @@ class OrderSaga(Saga, OrderCompensation):
                     raise Resolved("cancelled and refunded by policy") from err
             raise
         self._erp_document, self._erp_total = sale.number, sale.total
-        workflow.upsert_search_attributes([search.ERP_DOCUMENT.value_set(sale.number)])
+        document = search.ERP_DOCUMENT.value_set(sale.number)
+        if self._lean:  # published with the next stage (writing back, or cancelling)
+            self._search_pending.append(document)
+        else:
+            workflow.upsert_search_attributes([document])
         await self._record(ev.OrderAccepted, source="erp", erp_document=sale.number,
                            erp_total=sale.total)
         return sale

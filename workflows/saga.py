@@ -55,6 +55,9 @@ class Saga:
         self._retry = False
         self._resolve_note: str | None = None
         self._park_prefix = ""  # a fact every park reason must carry from now on
+        # Attributes to publish with the next stage change: each upsert is a
+        # history event and a visibility write, so facts ride along with one.
+        self._search_pending: list[Any] = []
 
     # signals every saga answers -------------------------------------------------
     @workflow.signal
@@ -71,7 +74,9 @@ class Saga:
     def _set_stage(self, stage: str, *, reason: str | None = None) -> None:
         self._stage = stage
         parked = stage == NEEDS_ATTENTION
+        pending, self._search_pending = self._search_pending, []
         workflow.upsert_search_attributes([
+            *pending,
             search.SAGA_STAGE.value_set(stage),
             search.STAGE_SINCE.value_set(workflow.now()),
             search.NEEDS_ATTENTION.value_set(parked),
