@@ -7,7 +7,7 @@ machine noise hits both alike. What is left between them is what the saga
 itself costs the engine: signal-with-start, search-attribute upserts, the
 pydantic payloads (a whole Order per ERP call), its branching and queries.
 
-    .venv/bin/python -m bench.overhead [--workflows 200] [--concurrency 20] [--rounds 2]
+    .venv/bin/python -m bench.overhead [--workflows 200] [--concurrency 20] [--rounds 4]
 """
 from __future__ import annotations
 
@@ -196,7 +196,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.overhead", description=__doc__.split("\n\n")[0])
     p.add_argument("--workflows", type=int, default=200, help="per side, over all rounds")
     p.add_argument("--concurrency", type=int, default=20, help="workflows in flight per side")
-    p.add_argument("--rounds", type=int, default=2, help="bare and saga alternate this many times")
+    p.add_argument("--rounds", type=int, default=4, help="bare and saga alternate this many times")
     return p.parse_args(argv)
 
 
