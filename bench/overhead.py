@@ -33,6 +33,7 @@ from bench.cpu import CpuMeter
 from bench.stats import latency_row, percentile, rate_row, verdict
 from tests.fakes import FakeWorld, sample_order
 from workers.devserver import DevServer, DevServerConfig, free_port
+from workers.logs import configure_logging
 from workflows.order_saga import OrderSaga
 from workflows.order_types import OrderSagaInput, order_workflow_id
 
@@ -184,6 +185,7 @@ def report(saga: Side, bare: Side, concurrency: int) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
+    configure_logging("WARNING", "console")
     with tempfile.TemporaryDirectory(prefix="wooerp-bench-") as tmp:
         config = DevServerConfig(port=free_port(), ui_port=None, http_port=free_port(),
                                  metrics_port=free_port())
