@@ -71,6 +71,9 @@ class CpuMeter:
         end = self._now()
         for k, v in end.items():
             self.spent[k] = self.spent.get(k, 0.0) + v - self._start.get(k, 0.0)
+        # /proc/stat and per-process counters tick separately: on an idle
+        # machine `other` comes out a few ms below zero; it means none.
+        self.spent["other"] = max(0.0, self.spent["other"])
 
     def line(self, per: int, item: str = "order") -> str:
         """CPU milliseconds per item (order, workflow), by process."""
