@@ -49,6 +49,7 @@ class FakeWorld:
     credit_note_fails: bool = False
     erp_rejects: str | None = None  # the ERP's UserError message for every new sale
     credit_notes: dict[str, CreditNoteView] = field(default_factory=dict)
+    sale_reads: int = 0
 
     def order(self, woo_id: int) -> Order:
         return self.orders.setdefault(woo_id, sample_order(woo_id))
@@ -74,6 +75,7 @@ class FakeWorld:
 
         @activity.defn(name=Act.ERP_GET_SALE)
         async def get_sale(ref: str) -> ErpSaleView:
+            w.sale_reads += 1
             sale = w.sales[ref]
             if w.ship_immediately and ref not in w.cancelled:
                 sale = sale.model_copy(update={

@@ -6,7 +6,7 @@ the workflow's own decisions (parking, retry, compensation, approval) fast.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -18,6 +18,7 @@ from workflows.order_saga import OrderSaga
 from workflows.order_types import OrderSagaInput, SagaPolicy
 from workflows.refund_saga import RefundSaga
 from workflows.refund_types import (LineRequest, RefundPolicy, RefundSagaInput, ReturnSagaInput)
+from workflows import search
 from workflows.return_saga import ReturnSaga
 
 FAST = SagaPolicy(poll_initial_seconds=0.05, poll_max_seconds=0.2)
@@ -169,19 +170,21 @@ async def test_partial_receipt_refunds_only_received_units(temporal_client):
     assert world.woo_calls == [f"refund:{oid}:13.75"]  # 1 of 2 units, tax included
 
 
-async def test_undecided_refund_escalates_to_needs_attention(temporal_client):
-    """No decision within the escalation time parks the refund; approval still
-    completes it. (A short durable timer on the real server: the time-skipping
-    test server cannot register the search attributes every saga keeps.)"""
-    world = FakeWorld()
-    async with fake_workers(temporal_client, world) as queue:
+async def test_undecided_refund_escalates_after_a_day(time_skipping_env):
+    """No decision within the escalation time (a day by default) parks the
+    refund for a person; approval still completes it. Time-skipping server."""
+    env, world = time_skipping_env, FakeWorld()
+    async with fake_workers(env.client, world) as queue:
         oid = new_id()
-        h = await temporal_client.start_workflow(
-            RefundSaga.run, refund_input(oid, "e", lines=[LineRequest(line_id=oid * 10, quantity=2)],
-                                         policy=RefundPolicy(escalate_after_seconds=0.5)),
+        h = await env.client.start_workflow(
+            RefundSaga.run, refund_input(oid, "e", lines=[LineRequest(line_id=oid * 10, quantity=2)]),
             id=f"refund:default:{oid}:e", task_queue=queue)
+        await wait_for(h, RefundSaga.status, lambda s: s.stage == "awaiting_approval")
+        await env.sleep(timedelta(hours=23))
+        assert (await h.query(RefundSaga.status)).stage == "awaiting_approval"
+        await env.sleep(timedelta(hours=2))
         parked = await wait_for(h, RefundSaga.status, lambda s: s.stage == "needs_attention")
-        assert "undecided" in parked.last_error and world.woo_calls == []
+        assert "undecided for 1 day" in parked.last_error and world.woo_calls == []
         await h.execute_update(RefundSaga.approve, "lead")
         result = await h.result()
     assert result.stage == "completed" and world.woo_calls == [f"refund:{oid}:27.50"]
@@ -203,3 +206,20 @@ async def test_erp_rejection_follows_the_configured_policy(temporal_client, poli
     assert "credit hold" in told  # the ERP's reason reaches whoever must act
     assert world.woo_calls == [c.format(oid=oid) for c in woo_calls]
     assert "OrderRejected" in [e.type for e in world.events]
+
+
+async def test_stage_since_marks_entering_the_stage_not_the_last_poll(temporal_client):
+    """`wooerp orders stuck --older-than 1h` finds an order waiting for its
+    shipment for hours only if polling the ERP leaves StageSince alone."""
+    world = FakeWorld(ship_immediately=False)
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        h = await start_order(temporal_client, queue, sample_order(oid))
+        await wait_for(h, OrderSaga.status, lambda s: s.stage == "awaiting_shipment")
+        entered = (await h.describe()).typed_search_attributes.get(search.STAGE_SINCE)
+        reads = world.sale_reads
+        await wait_for(h, OrderSaga.status, lambda s: world.sale_reads >= reads + 3)
+        later = (await h.describe()).typed_search_attributes
+        await h.terminate("test over")
+    assert later.get(search.SAGA_STAGE) == "awaiting_shipment"
+    assert entered is not None and later.get(search.STAGE_SINCE) == entered

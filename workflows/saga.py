@@ -20,6 +20,9 @@ with workflow.unsafe.imports_passed_through():
 
 T = TypeVar("T")
 NEEDS_ATTENTION = "needs_attention"
+# Earlier runs re-published the stage on every poll of the same stage, which
+# reset StageSince and hid long waits from `wooerp orders stuck --older-than`.
+STAGE_SINCE_ON_CHANGE = "stage-since-on-change-only"
 
 
 class Resolved(Exception):
@@ -72,8 +75,11 @@ class Saga:
 
     # stage ------------------------------------------------------------------
     def _set_stage(self, stage: str, *, reason: str | None = None) -> None:
-        self._stage = stage
         parked = stage == NEEDS_ATTENTION
+        if (stage == self._stage and not parked and not self._search_pending
+                and workflow.patched(STAGE_SINCE_ON_CHANGE)):
+            return  # still in the stage it entered earlier: StageSince stays
+        self._stage = stage
         pending, self._search_pending = self._search_pending, []
         workflow.upsert_search_attributes([
             *pending,
