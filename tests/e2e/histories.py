@@ -11,6 +11,7 @@ would break sagas already running in production.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -27,6 +28,7 @@ def recording() -> bool:
 async def keep_history(handle: WorkflowHandle, name: str) -> None:
     if not recording():
         return
+    await asyncio.wait_for(handle.result(), timeout=60)  # the whole run, to its end
     history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     # Pretty-printed, so a re-recording shows up as a readable diff.

@@ -12,6 +12,7 @@ from temporalio.service import RPCError
 
 from canonical.entities import ReturnLine
 from canonical.money import Money
+from tests.e2e.histories import keep_history
 from tests.e2e.shop import MUG, POSTER, TSHIRT, Shop
 from tests.e2e.stack import DEPLOYMENT, STORE, E2EStack
 from workers import support_service as svc
@@ -79,6 +80,7 @@ async def test_approved_refund_moves_money_once_and_books_a_credit_note(e2e, sho
     events = [e.type for e in e2e.ledger.events_for(wid)]
     assert events == ["RefundRequested", "RefundApproved", "CreditNotePosted", "StockDisposed",
                       "RefundCompleted"]
+    await keep_history(e2e.client.get_workflow_handle(wid), "refund_approved")
 
 
 async def test_rejected_refund_and_over_refund_move_no_money(e2e, shop):
@@ -149,6 +151,7 @@ async def test_return_with_partial_receipt_refunds_and_restocks_only_what_arrive
     note = await e2e.erp.get_sale(child)
     assert note.invoices[0].state == "posted" and note.return_shipments[0].state == "done"
     assert (await e2e.erp.stock_levels([TSHIRT]))[TSHIRT] == stock_before + 1
+    await keep_history(e2e.client.get_workflow_handle(wid), "return_partial_receipt")
 
 
 async def test_refund_made_in_woo_admin_books_a_credit_note(e2e, shop):
@@ -162,3 +165,4 @@ async def test_refund_made_in_woo_admin_books_a_credit_note(e2e, shop):
     note = await e2e.erp.get_sale(wid)
     assert note.invoices[0].state == "posted" and note.total_amount == -Money.of("4.00", "USD")
     assert len(store_refunds(shop, order["id"])) == 1  # the saga did not refund again
+    await keep_history(e2e.client.get_workflow_handle(wid), "refund_from_woo_admin")

@@ -16,7 +16,11 @@ from workflows.order_saga import OrderSaga
 from workflows.refund_saga import RefundSaga
 from workflows.return_saga import ReturnSaga
 
-EXPECTED = {"order_closed", "order_cancelled", "order_parked_then_retried"}
+# v1_*: recorded before the workflow.patched() changes (sagas started by an
+# earlier release, still running); the rest: recorded with the current code.
+ORDERS = {"order_closed", "order_cancelled", "order_parked_then_retried"}
+EXPECTED = {*ORDERS, *(f"v1_{name}" for name in ORDERS),
+            "refund_approved", "refund_from_woo_admin", "return_partial_receipt"}
 
 
 def _replayer(*workflows: type) -> Replayer:
@@ -35,7 +39,7 @@ async def test_every_recorded_history_replays():
 async def test_a_non_deterministic_change_fails_replay(changed: type):
     replayer = _replayer(changed, RefundSaga, ReturnSaga)
     orders = [h for h in recorded_histories() if h.workflow_id.startswith("order:")]
-    assert len(orders) >= len(EXPECTED)
+    assert len(orders) >= 2 * len(ORDERS)
     for history in orders:
         with pytest.raises(workflow.NondeterminismError):
             await replayer.replay_workflow(history)
