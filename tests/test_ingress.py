@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 from systems.ledger import Ledger
 from systems.ledger.models import InboxStatus
 from systems.woocommerce.webhooks import parse_headers
+from workers import support_service as svc
 from workers.ingress.app import create_app
 from workers.ingress.inbox import Inbox
 from workers.ingress.temporal_link import TemporalLink
@@ -144,6 +146,21 @@ def test_support_api_needs_the_right_token(ingress):
     assert client.get(url, headers={"Authorization": "Bearer nope"}).status_code == 403
     ok = client.get(url, headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 404  # authorized; there is simply no such saga
+
+
+def test_support_call_nobody_answers_is_504_not_a_hang(ingress, monkeypatch):
+    """No worker serves this deployment: the refund starts (Temporal keeps it),
+    but a status or approval cannot be answered; the tool gets told so."""
+    monkeypatch.setattr(svc, "CALL_TIMEOUT", timedelta(seconds=1))
+    monkeypatch.setattr(svc, "UPDATE_TIMEOUT", timedelta(seconds=1))
+    client, _, _ = ingress
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    started = client.post("/support/refunds", headers=auth,
+                          json={"store": "default", "order_id": new_id(), "amount": "5.00"})
+    wid = started.json()["workflow_id"]
+    for answer in (client.get(f"/support/refunds/{wid}", headers=auth),
+                   client.post(f"/support/refunds/{wid}/approve", headers=auth, json={"by": "a"})):
+        assert answer.status_code == 504 and "no worker answered" in answer.json()["error"]
 
 
 def test_health_and_metrics(ingress):

@@ -6,9 +6,11 @@ from a helpdesk tool and one requested from a terminal are the same saga.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.contracts import Queue
 from canonical.entities import Disposition, ReturnLine
@@ -20,6 +22,21 @@ from workflows.refund_types import (Decision, LineRequest, RefundPolicy, RefundS
                                     RefundStatus, ReturnSagaInput, ReturnStatus,
                                     refund_workflow_id, return_workflow_id)
 from workflows.return_saga import ReturnSaga
+
+# Every call has a deadline, so a helpdesk tool asking a saga whose workers
+# are down gets "no answer" to show rather than a request that hangs. An
+# update waits for a worker to run its validator, hence the longer one.
+CALL_TIMEOUT = timedelta(seconds=10)
+UPDATE_TIMEOUT = timedelta(seconds=30)
+NO_ANSWER = "no worker answered in time: is `wooerp worker` running for this deployment?"
+
+
+def unanswered(exc: BaseException) -> bool:
+    """The call ran out of its deadline: Temporal took it, no worker answered."""
+    if isinstance(exc, RPCTimeoutOrCancelledError):
+        return True
+    return isinstance(exc, RPCError) and exc.status in (RPCStatusCode.CANCELLED,
+                                                        RPCStatusCode.DEADLINE_EXCEEDED)
 
 
 async def request_refund(client: Client, *, store: str, order_id: int, requested_by: str,
@@ -38,7 +55,7 @@ async def request_refund(client: Client, *, store: str, order_id: int, requested
             reason=reason, requested_by=requested_by, disposition=disposition,
             policy=policy or RefundPolicy()),
         id=wid, task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, rpc_timeout=CALL_TIMEOUT)
     return wid
 
 
@@ -47,16 +64,18 @@ def _refund(client: Client, workflow_id: str) -> WorkflowHandle:
 
 
 async def approve_refund(client: Client, workflow_id: str, by: str) -> RefundStatus:
-    return await _refund(client, workflow_id).execute_update(RefundSaga.approve, by)
+    return await _refund(client, workflow_id).execute_update(
+        RefundSaga.approve, by, rpc_timeout=UPDATE_TIMEOUT)
 
 
 async def reject_refund(client: Client, workflow_id: str, by: str, reason: str) -> RefundStatus:
     return await _refund(client, workflow_id).execute_update(
-        RefundSaga.reject, Decision(by=by, reason=reason))
+        RefundSaga.reject, Decision(by=by, reason=reason), rpc_timeout=UPDATE_TIMEOUT)
 
 
 async def refund_status(client: Client, workflow_id: str) -> RefundStatus:
-    return await _refund(client, workflow_id).query(RefundSaga.status)
+    return await _refund(client, workflow_id).query(
+        RefundSaga.status, rpc_timeout=CALL_TIMEOUT)
 
 
 async def authorize_return(client: Client, *, store: str, rma: str, order_id: int,
@@ -69,36 +88,37 @@ async def authorize_return(client: Client, *, store: str, rma: str, order_id: in
             store=store, rma=rma, woo_order_id=order_id, lines=lines, reason=reason,
             authorized_by=authorized_by, refund_policy=refund_policy or RefundPolicy()),
         id=wid, task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, rpc_timeout=CALL_TIMEOUT)
     return wid
 
 
 async def receive_return(client: Client, store: str, rma: str,
                          quantities: dict[int, int]) -> ReturnStatus:
     return await client.get_workflow_handle(return_workflow_id(store, rma)).execute_update(
-        ReturnSaga.receive, quantities)
+        ReturnSaga.receive, quantities, rpc_timeout=UPDATE_TIMEOUT)
 
 
 async def reject_return(client: Client, store: str, rma: str, by: str, reason: str
                         ) -> ReturnStatus:
     return await client.get_workflow_handle(return_workflow_id(store, rma)).execute_update(
-        ReturnSaga.reject, Decision(by=by, reason=reason))
+        ReturnSaga.reject, Decision(by=by, reason=reason), rpc_timeout=UPDATE_TIMEOUT)
 
 
 async def return_status(client: Client, store: str, rma: str) -> ReturnStatus:
     return await client.get_workflow_handle(return_workflow_id(store, rma)).query(
-        ReturnSaga.status)
+        ReturnSaga.status, rpc_timeout=CALL_TIMEOUT)
 
 
 async def order_status(client: Client, store: str, order_id: int) -> SagaStatus:
     return await client.get_workflow_handle(order_workflow_id(store, order_id)).query(
-        OrderSaga.status)
+        OrderSaga.status, rpc_timeout=CALL_TIMEOUT)
 
 
 async def retry_order(client: Client, store: str, order_id: int) -> None:
-    await client.get_workflow_handle(order_workflow_id(store, order_id)).signal(OrderSaga.retry)
+    await client.get_workflow_handle(order_workflow_id(store, order_id)).signal(
+        OrderSaga.retry, rpc_timeout=CALL_TIMEOUT)
 
 
 async def resolve_order(client: Client, store: str, order_id: int, note: str) -> None:
     await client.get_workflow_handle(order_workflow_id(store, order_id)).signal(
-        OrderSaga.resolve, note)
+        OrderSaga.resolve, note, rpc_timeout=CALL_TIMEOUT)

@@ -8,9 +8,10 @@ from datetime import timedelta
 from typing import Any, Awaitable, Callable, TypeVar
 
 import typer
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from workers import support_service as svc
 from workers.settings import Settings
 from workers.temporal_client import connect
 
@@ -33,7 +34,9 @@ def with_temporal(settings: Settings, body: Callable[[Client], Awaitable[T]]) ->
         raise fail(f"{exc} (is `wooerp dev` or your cluster running?)") from None
     except WorkflowUpdateFailedError as exc:
         raise fail(f"refused: {getattr(exc.cause, 'message', exc.cause)}") from None
-    except RPCError as exc:
+    except (RPCError, RPCTimeoutOrCancelledError) as exc:
+        if svc.unanswered(exc):
+            raise fail(svc.NO_ANSWER) from None
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise fail(f"not found: {exc.message}") from None
         raise fail(f"Temporal said: {exc.message}") from None

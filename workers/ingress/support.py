@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from canonical.entities import ReturnLine
@@ -54,7 +54,9 @@ def guarded(handler: Callable[[Request, Any], Awaitable[Any]]) -> Handler:
         except WorkflowUpdateFailedError as exc:
             return JSONResponse({"error": getattr(exc.cause, "message", str(exc.cause))},
                                 status_code=409)
-        except RPCError as exc:
+        except (RPCError, RPCTimeoutOrCancelledError) as exc:
+            if svc.unanswered(exc):
+                return JSONResponse({"error": svc.NO_ANSWER}, status_code=504)
             status = 404 if exc.status == RPCStatusCode.NOT_FOUND else 502
             return JSONResponse({"error": exc.message}, status_code=status)
         body = result.model_dump(mode="json") if hasattr(result, "model_dump") else result
