@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import random
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,7 @@ from sandbox.erp.config import ErpConnection
 from systems.ledger import Ledger
 from systems.woocommerce.client import WooClient
 from systems.woocommerce.webhook_setup import ensure_webhooks
-from workers.devserver import DevServerConfig
+from workers.devserver import DevServerConfig, free_port
 from workers.devstack import DevPorts, DevStack
 from workers.settings import Settings, TemporalSettings
 from workers.supervisor import Supervisor
@@ -28,21 +26,6 @@ from workers.supervisor import Supervisor
 # by polling the ERP; nothing ships here, so that polling would only steal
 # ERP time from acceptance. Poll after an hour: well past any run.
 SAGA_ENV = {"WOOERP_SAGA__POLL_INITIAL_SECONDS": "3600"}
-
-
-def listen_port() -> int:
-    """A free port below the ephemeral range. A port the kernel hands out for
-    `bind(0)` is ephemeral, and the many outgoing connections of a run can
-    take it before the child that was meant to listen on it has started
-    (seen: the ingress failed with 'address already in use')."""
-    ephemeral = Path("/proc/sys/net/ipv4/ip_local_port_range")
-    low = int(ephemeral.read_text().split()[0]) if ephemeral.is_file() else 32768
-    for _ in range(100):
-        port = random.randrange(20000, min(low, 32768))
-        with socket.socket() as s, contextlib.suppress(OSError):
-            s.bind(("127.0.0.1", port))
-            return port
-    raise RuntimeError("no free port below the ephemeral range")
 
 
 @dataclass
@@ -71,10 +54,10 @@ class BenchStack:
 
 @contextlib.asynccontextmanager
 async def bench_stack(data_dir: Path) -> AsyncIterator[BenchStack]:
-    temporal = DevServerConfig(port=listen_port(), ui_port=None, http_port=listen_port(),
-                               metrics_port=listen_port(), db_file=data_dir / "temporal.sqlite")
+    temporal = DevServerConfig(port=free_port(), ui_port=None, http_port=free_port(),
+                               metrics_port=free_port(), db_file=data_dir / "temporal.sqlite")
     settings = Settings(data_dir=data_dir, temporal=TemporalSettings(address=temporal.address))
-    ports = DevPorts(erp=listen_port(), store=listen_port(), ingress=listen_port())
+    ports = DevPorts(erp=free_port(), store=free_port(), ingress=free_port())
     dev = DevStack(settings, temporal, ports)
     specs = [dataclasses.replace(s, env={**s.env, **SAGA_ENV})
              if s.name in ("worker", "ingress") else s

@@ -12,6 +12,7 @@ import pytest
 
 from sandbox.demo.report import problems
 from sandbox.demo.scenarios import Outcome
+from workers.devserver import free_port
 
 WOOERP = Path(sys.executable).parent / "wooerp"
 USD = "USD"
@@ -58,15 +59,9 @@ def test_unexpected_outcomes_are_named(outcome, complaint):
     assert any(complaint in p for p in problems(outcome)), problems(outcome)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _ports() -> list[str]:
     return [arg for flag in ("--port", "--ui-port", "--erp-port", "--store-port", "--ingress-port")
-            for arg in (flag, str(_free_port()))]
+            for arg in (flag, str(free_port()))]
 
 
 def test_a_busy_port_is_named_before_anything_starts(tmp_path):
