@@ -12,10 +12,10 @@ import contextlib
 import random
 import shutil
 import socket
-from datetime import timedelta
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
