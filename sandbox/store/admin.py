@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.store import products
+from sandbox.store import orders, products
 from sandbox.store.auth import Authenticator
 from sandbox.store.credentials import new_key
 from sandbox.store.faults import FaultInjector
@@ -60,6 +60,23 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
                 products.update(site, obj, {"manage_stock": True, "stock_quantity": qty})
             site.flush_hooks(committed=True)
         return _stock_rows(sku)[0]
+
+    def _restore(order_id: int) -> dict[str, Any] | None:
+        """WP admin's "Restore" on a trashed order (REST has no untrash)."""
+        with site.db.lock:
+            with site.db.tx():
+                order = site.db.get_post(order_id, "order")
+                if order is None or order["status"] != "trash":
+                    return None
+                order["status"] = order.pop("_status_before_trash", "pending")
+                orders.save(site, order)
+                site.fire("order.restored", order_id)
+            site.flush_hooks(committed=True)
+        return {"id": order_id, "status": order["status"]}
+
+    async def restore_order(request: Request) -> JSONResponse:
+        row = await run_in_threadpool(_restore, request.path_params["id"])
+        return JSONResponse(row or {"error": "no such order in the trash"}, 200 if row else 404)
 
     async def put_stock(request: Request) -> JSONResponse:
         data = await request.json()
@@ -109,6 +126,7 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
         Route("/faults", reset_faults, methods=["DELETE"]),
         Route("/stock", get_stock, methods=["GET"]),
         Route("/stock", put_stock, methods=["PUT", "POST"]),
+        Route("/orders/{id:int}/restore", restore_order, methods=["POST"]),
         Route("/deliveries", deliveries),
         Route("/webhooks/drain", drain, methods=["POST"]),
         Route("/webhooks/{id:int}", webhook_state),
