@@ -50,6 +50,7 @@ class FakeWorld:
     erp_rejects: str | None = None  # the ERP's UserError message for every new sale
     credit_notes: dict[str, CreditNoteView] = field(default_factory=dict)
     sale_reads: int = 0
+    order_reads: int = 0
 
     def order(self, woo_id: int) -> Order:
         return self.orders.setdefault(woo_id, sample_order(woo_id))
@@ -101,6 +102,7 @@ class FakeWorld:
 
         @activity.defn(name=Act.WOO_GET_ORDER)
         async def get_order(ref: OrderRef) -> Order:
+            w.order_reads += 1
             return w.order(ref.woo_order_id)
 
         @activity.defn(name=Act.WOO_GET_REFUND)

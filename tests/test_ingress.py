@@ -139,6 +139,27 @@ async def test_temporal_down_keeps_the_delivery_and_the_relay_forwards_it(
     await temporal_client.get_workflow_handle(f"order:default:{oid}").describe()
 
 
+async def test_a_trash_delivery_signals_the_open_saga_or_is_kept(ingress, temporal_client):
+    client, ledger, _ = ingress
+    oid = new_id()
+    created = delivery(oid)
+    assert client.post("/webhooks/woocommerce/default", content=created,
+                       headers=signed(created)).status_code == 200
+    notes = []
+    for woo_id in (oid, new_id()):  # a saga to hold, and an order wooerp never saw
+        body = json.dumps({"id": woo_id}).encode()
+        r = client.post("/webhooks/woocommerce/default", content=body,
+                        headers=signed(body, "order.deleted"))
+        assert r.status_code == 200 and r.json()["outcome"] == "forwarded"
+        notes.append(ledger.inbox_get(r.json()["entry"]).error)
+    assert notes[0] == f"signalled order:default:{oid}: order in trash"
+    assert notes[1].startswith("no open saga")
+    history = await temporal_client.get_workflow_handle(f"order:default:{oid}").fetch_history()
+    signals = [e.workflow_execution_signaled_event_attributes.signal_name
+               for e in history.events if e.HasField("workflow_execution_signaled_event_attributes")]
+    assert "woo_order_trashed" in signals
+
+
 def test_support_api_needs_the_right_token(ingress):
     client, _, _ = ingress
     url = "/support/orders/default/1"

@@ -223,3 +223,33 @@ async def test_stage_since_marks_entering_the_stage_not_the_last_poll(temporal_c
         await h.terminate("test over")
     assert later.get(search.SAGA_STAGE) == "awaiting_shipment"
     assert entered is not None and later.get(search.STAGE_SINCE) == entered
+
+
+async def test_a_trashed_order_holds_until_restored_and_a_stale_trash_is_ignored(
+        temporal_client):
+    world = FakeWorld(ship_immediately=False)
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        order = sample_order(oid)
+        minute = timedelta(minutes=1)
+        h = await start_order(temporal_client, queue, order)
+        await wait_for(h, OrderSaga.status, lambda s: s.stage == "awaiting_shipment")
+
+        world.orders[oid] = order.model_copy(
+            update={"woo_status": "trash", "date_modified": order.date_modified + minute})
+        await h.signal(OrderSaga.woo_order_trashed)
+        parked = await wait_for(h, OrderSaga.status, lambda s: s.stage == "needs_attention")
+        assert "trash" in parked.last_error
+        world.ship_immediately = True  # the ERP ships meanwhile: the saga must not go on
+        await h.signal(OrderSaga.erp_updated)
+        await h.signal(OrderSaga.retry)  # the store still has it in the trash: parked again
+        await wait_for(h, OrderSaga.status,
+                       lambda s: world.order_reads == 2 and s.stage == "needs_attention")
+        assert not any(c.startswith("completed:") for c in world.woo_calls)
+
+        restored = order.model_copy(update={"date_modified": order.date_modified + 2 * minute})
+        world.orders[oid] = restored
+        await h.signal(OrderSaga.woo_order_trashed)  # a late delivery: the store says no
+        await h.signal(OrderSaga.woo_order_updated, restored)  # order.restored
+        result = await h.result()
+    assert result.stage == "closed" and f"completed:{oid}" in world.woo_calls

@@ -2,7 +2,8 @@
 
 capture → payment → validate → ERP accept → write the ERP number back →
 shipment → tracking + `completed` in Woo → invoice posted → closed.
-A cancellation in Woo before shipment cancels the ERP sale (compensation).
+A cancellation in Woo before shipment cancels the ERP sale (compensation);
+an order moved to the trash holds the saga until it is restored (trash.py).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.options import on
     from workflows.order_types import (OrderSagaInput, SagaStatus, Stage, erp_reference)
     from workflows.saga import Interrupted, Resolved, Saga, describe, error_type
+    from workflows.trash import TrashGuard
 
 
 # Sagas started before this patch re-read the sale as soon as they began to
@@ -35,7 +37,7 @@ LEANER = "fewer-erp-reads-awaiting-shipment"
 
 
 @workflow.defn(name="OrderSaga")
-class OrderSaga(Saga, OrderCompensation):
+class OrderSaga(Saga, OrderCompensation, TrashGuard):
     def __init__(self) -> None:
         self._init_saga()
         self._order: Order | None = None
@@ -43,6 +45,7 @@ class OrderSaga(Saga, OrderCompensation):
         self._erp_document: str | None = None
         self._erp_total: Money | None = None
         self._poke = False
+        self._trash_reported = False
         self._lean = False  # set at the start of the run: workflow.patched(LEANER)
 
     # signals, queries ---------------------------------------------------------
@@ -50,14 +53,19 @@ class OrderSaga(Saga, OrderCompensation):
     def woo_order_updated(self, order: Order) -> None:
         """Keep the newest payload: webhooks arrive unordered and repeated."""
         previous = self._order
-        if previous is None or order.date_modified >= previous.date_modified:
-            self._order = order
+        self._take(order)
         # Re-poll the ERP only when the store's status moved. Our own write-back
         # (meta + note) echoes back as order.updated with nothing changed, and
         # re-reading the sale for it cost the ERP a read per order (bench/).
         moved = previous is None or order.woo_status != previous.woo_status
         if moved or not workflow.patched(LEANER):
             self._poke = True
+
+    @workflow.signal
+    def woo_order_trashed(self) -> None:
+        """order.deleted: moved to the store's trash, from where it may come back."""
+        self._trash_reported = True
+        self._poke = True
 
     @workflow.signal
     def erp_updated(self) -> None:
@@ -111,6 +119,7 @@ class OrderSaga(Saga, OrderCompensation):
             return await self._cancel_before_erp()
         if self._cancelled():  # cancelled while the ERP was accepting
             return await self._cancel_erp_sale()
+        await self._hold_while_trashed(Stage.WRITING_BACK)
         await self._attempt(Stage.WRITING_BACK, lambda: self._write_back(sale))
         # The sale as the ERP confirmed it moments ago is the first look at the
         # shipment: reading it again would only load the ERP while it accepts.
@@ -134,6 +143,11 @@ class OrderSaga(Saga, OrderCompensation):
         assert self._order is not None
         return self._order
 
+    def _take(self, order: Order) -> None:
+        """Keep the newest payload by date_modified."""
+        if self._order is None or order.date_modified >= self._order.date_modified:
+            self._order = order
+
     def _cancelled(self) -> bool:
         return self._current.is_cancelled
 
@@ -141,9 +155,14 @@ class OrderSaga(Saga, OrderCompensation):
         """True once paid, False if the store cancelled it first."""
         if not (self._lean and self._current.is_paid):  # no stage that is never waited in
             self._set_stage(Stage.AWAITING_PAYMENT)
-        self._pending_action = "waiting for the payment to be captured in WooCommerce"
-        await workflow.wait_condition(lambda: self._current.is_paid or self._cancelled())
-        self._pending_action = None
+        while True:
+            self._pending_action = "waiting for the payment to be captured in WooCommerce"
+            await workflow.wait_condition(
+                lambda: self._current.is_paid or self._cancelled() or self._trash_reported)
+            self._pending_action = None
+            if not self._trash_reported:
+                break
+            await self._hold_while_trashed(Stage.AWAITING_PAYMENT)
         if self._cancelled():
             return False
         o = self._current
@@ -228,6 +247,8 @@ class OrderSaga(Saga, OrderCompensation):
             except asyncio.TimeoutError:
                 pass
             delay = min(delay * 2, self._policy.poll_max_seconds)
+            if cancellable:  # until shipped, a trashed order must not go on unseen
+                await self._hold_while_trashed(stage)
 
     async def _ship(self, sale: ErpSaleView) -> None:
         shipment = sale.shipped

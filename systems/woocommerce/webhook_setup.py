@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from systems.woocommerce.client import WooClient
 
-ORDER_TOPICS = ("order.created", "order.updated", "order.deleted")
+ORDER_TOPICS = ("order.created", "order.updated", "order.deleted", "order.restored")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+import httpx
+
 from tests.e2e.erp_admin import create_stocked_product
 from tests.e2e.histories import keep_history
 from tests.e2e.shop import MUG, TSHIRT, Shop
@@ -59,3 +61,20 @@ async def test_a_cancellation_before_shipment_cancels_the_erp_sale(e2e: E2EStack
     recorded = e2e.ledger.events_for(order_workflow_id(STORE, placed["id"]))
     assert recorded[-1].type == "OrderCancelled" and recorded[-1].payload["erp_sale_cancelled"]
     await keep_history(e2e.handle(placed["id"]), "order_cancelled")
+
+
+async def test_a_trashed_order_holds_its_saga_until_restored(e2e: E2EStack, shop: Shop):
+    placed = shop.place_order({MUG: 1})
+    await e2e.wait_stage(placed["id"], "awaiting_shipment")  # booked in the ERP, not shipped
+
+    trashed = shop.api.delete(f"orders/{placed['id']}")  # WooCommerce's trash, not force
+    assert trashed.status_code == 200
+    parked = await e2e.wait_stage(placed["id"], "needs_attention")
+    assert "trash" in parked.last_error and parked.erp_document
+
+    restored = httpx.post(f"{e2e.store.url}/__sandbox/orders/{placed['id']}/restore", timeout=10)
+    assert restored.json()["status"] == "processing"
+    closed = await e2e.ship(placed["id"])  # order.restored un-parks it
+    assert closed.stage == "closed" and closed.last_error is None
+    assert shop.order(placed["id"])["status"] == "completed"
+    await keep_history(e2e.handle(placed["id"]), "order_trashed_then_restored")

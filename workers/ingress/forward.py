@@ -6,9 +6,12 @@ of deliveries of one order become one saga.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.contracts import Queue
 from canonical.entities import Order
@@ -82,3 +85,17 @@ async def forward_order(client: Client, order: Order, settings: Settings) -> str
     refunds = await signal_refunds(client, order, policy=refund_policy(settings),
                                    task_queue=queue)
     return f"{note}; started {', '.join(refunds)}" if refunds else str(note)
+
+
+async def signal_trashed(client: Client, store: str, woo_order_id: int) -> Forwarded:
+    """order.deleted (trash): tell the order's saga, which asks the store and
+    holds until the order is restored. No open saga: nothing to hold."""
+    wid = order_workflow_id(store, woo_order_id)
+    try:
+        await client.get_workflow_handle(wid).signal(OrderSaga.woo_order_trashed,
+                                                     rpc_timeout=timedelta(seconds=10))
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return Forwarded(f"no open saga {wid}; trash kept for the record")
+    return Forwarded(f"signalled {wid}: order in trash")

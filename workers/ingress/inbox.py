@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import structlog
 from pydantic import ValidationError
+from temporalio.client import Client
 from temporalio.service import RPCError
 
 from systems.ledger.models import InboxStatus
@@ -17,7 +18,7 @@ from systems.ledger.store import Ledger
 from systems.woocommerce import mapping
 from systems.woocommerce.webhooks import WebhookHeaders
 from workers.ingress import metrics
-from workers.ingress.forward import ORDER_TOPICS, forward_order
+from workers.ingress.forward import ORDER_TOPICS, forward_order, signal_trashed
 from workers.ingress.temporal_link import TemporalLink
 from workers.settings import Settings
 
@@ -53,11 +54,11 @@ class Inbox:
     async def forward(self, entry_id: int) -> bool:
         """Forward one received entry; False leaves it for the relay."""
         entry = await asyncio.to_thread(self._ledger.inbox_get, entry_id)
-        if entry.topic not in ORDER_TOPICS or entry.topic == "order.deleted":
+        if entry.topic not in ORDER_TOPICS:
             await self._mark(entry_id, "forwarded", f"topic {entry.topic!r} needs no saga")
             return True
         try:
-            order = mapping.order_from_woo(json.loads(entry.body), store=entry.store)
+            send = self._sender(entry.topic, entry.store, json.loads(entry.body))
         except (ValidationError, ValueError, KeyError, TypeError) as exc:
             await self._mark(entry_id, "dead", f"cannot map the order: {exc}")
             metrics.DEAD_LETTERS.inc()
@@ -67,14 +68,21 @@ class Inbox:
             await self._mark(entry_id, "received", "Temporal unreachable; the relay will retry")
             return False
         try:
-            note = await asyncio.wait_for(forward_order(client, order, self._settings),
-                                          timeout=10)
+            note = await asyncio.wait_for(send(client), timeout=10)
         except (RPCError, ConnectionError, asyncio.TimeoutError) as exc:
             self._temporal.reset()
             await self._mark(entry_id, "received", f"Temporal refused: {exc}; will retry")
             return False
         await self._mark(entry_id, "forwarded", str(note))
         return True
+
+    def _sender(self, topic: str, store: str, doc: Any) -> Callable[[Client], Awaitable[str]]:
+        """What forwarding this delivery does; raises when the body cannot say."""
+        if topic == "order.deleted":  # the body is only {"id": N}
+            woo_id = int(doc["id"])
+            return lambda client: signal_trashed(client, store, woo_id)
+        order = mapping.order_from_woo(doc, store=store)
+        return lambda client: forward_order(client, order, self._settings)
 
     async def _mark(self, entry_id: int, status: str, note: str) -> None:
         await asyncio.to_thread(self._ledger.inbox_mark, entry_id, InboxStatus(status),
