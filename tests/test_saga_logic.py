@@ -18,6 +18,7 @@ from workflows.order_saga import OrderSaga
 from workflows.order_types import OrderSagaInput, SagaPolicy
 from workflows.refund_saga import RefundSaga
 from workflows.refund_types import (LineRequest, RefundPolicy, RefundSagaInput, ReturnSagaInput)
+from workers import support_service as svc
 from workflows import search
 from workflows.return_saga import ReturnSaga
 
@@ -116,6 +117,8 @@ async def test_refund_waits_for_approval_and_refuses_a_second_one(temporal_clien
             await h.execute_update(RefundSaga.approve, "bob")
         assert "already approved by alice" in refused.value.cause.message
         result = await h.result()
+        with pytest.raises(svc.Refused, match="cannot approve: refund:default:.* already ended"):
+            await svc.approve_refund(temporal_client, h.id, "carol")  # what the API/CLI call
     assert result.stage == "completed" and result.decided_by == "alice"
     assert world.woo_calls == [f"refund:{oid}:13.75"]  # one unit of 2 x 12.50 + 10 % tax
     assert [e.type for e in world.events][-3:] == ["CreditNotePosted", "StockDisposed",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
@@ -29,6 +30,21 @@ from workflows.return_saga import ReturnSaga
 CALL_TIMEOUT = timedelta(seconds=10)
 UPDATE_TIMEOUT = timedelta(seconds=30)
 NO_ANSWER = "no worker answered in time: is `wooerp worker` running for this deployment?"
+
+
+class Refused(Exception):
+    """The saga cannot take this decision any more: it has ended."""
+
+
+async def _decide(handle: WorkflowHandle, update: Any, arg: Any, verb: str) -> Any:
+    """Run a decision update; an ended saga refuses it in words an agent reads
+    (Temporal says only "not found: workflow execution already completed")."""
+    try:
+        return await handle.execute_update(update, arg, rpc_timeout=UPDATE_TIMEOUT)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND and "already completed" in exc.message:
+            raise Refused(f"cannot {verb}: {handle.id} has already ended") from None
+        raise
 
 
 def unanswered(exc: BaseException) -> bool:
@@ -64,13 +80,12 @@ def _refund(client: Client, workflow_id: str) -> WorkflowHandle:
 
 
 async def approve_refund(client: Client, workflow_id: str, by: str) -> RefundStatus:
-    return await _refund(client, workflow_id).execute_update(
-        RefundSaga.approve, by, rpc_timeout=UPDATE_TIMEOUT)
+    return await _decide(_refund(client, workflow_id), RefundSaga.approve, by, "approve")
 
 
 async def reject_refund(client: Client, workflow_id: str, by: str, reason: str) -> RefundStatus:
-    return await _refund(client, workflow_id).execute_update(
-        RefundSaga.reject, Decision(by=by, reason=reason), rpc_timeout=UPDATE_TIMEOUT)
+    return await _decide(_refund(client, workflow_id), RefundSaga.reject,
+                         Decision(by=by, reason=reason), "reject")
 
 
 async def refund_status(client: Client, workflow_id: str) -> RefundStatus:
@@ -94,14 +109,14 @@ async def authorize_return(client: Client, *, store: str, rma: str, order_id: in
 
 async def receive_return(client: Client, store: str, rma: str,
                          quantities: dict[int, int]) -> ReturnStatus:
-    return await client.get_workflow_handle(return_workflow_id(store, rma)).execute_update(
-        ReturnSaga.receive, quantities, rpc_timeout=UPDATE_TIMEOUT)
+    return await _decide(client.get_workflow_handle(return_workflow_id(store, rma)),
+                         ReturnSaga.receive, quantities, "receive")
 
 
 async def reject_return(client: Client, store: str, rma: str, by: str, reason: str
                         ) -> ReturnStatus:
-    return await client.get_workflow_handle(return_workflow_id(store, rma)).execute_update(
-        ReturnSaga.reject, Decision(by=by, reason=reason), rpc_timeout=UPDATE_TIMEOUT)
+    return await _decide(client.get_workflow_handle(return_workflow_id(store, rma)),
+                         ReturnSaga.reject, Decision(by=by, reason=reason), "reject")
 
 
 async def return_status(client: Client, store: str, rma: str) -> ReturnStatus:

@@ -34,6 +34,8 @@ def with_temporal(settings: Settings, body: Callable[[Client], Awaitable[T]]) ->
         raise fail(f"{exc} (is `wooerp dev` or your cluster running?)") from None
     except WorkflowUpdateFailedError as exc:
         raise fail(f"refused: {getattr(exc.cause, 'message', exc.cause)}") from None
+    except svc.Refused as exc:
+        raise fail(f"refused: {exc}") from None
     except (RPCError, RPCTimeoutOrCancelledError) as exc:
         if svc.unanswered(exc):
             raise fail(svc.NO_ANSWER) from None

@@ -54,6 +54,8 @@ def guarded(handler: Callable[[Request, Any], Awaitable[Any]]) -> Handler:
         except WorkflowUpdateFailedError as exc:
             return JSONResponse({"error": getattr(exc.cause, "message", str(exc.cause))},
                                 status_code=409)
+        except svc.Refused as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
         except (RPCError, RPCTimeoutOrCancelledError) as exc:
             if svc.unanswered(exc):
                 return JSONResponse({"error": svc.NO_ANSWER}, status_code=504)
