@@ -7,17 +7,20 @@ import base64
 import hashlib
 import hmac
 import json
+import asyncio
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from systems.ledger import Ledger
 from systems.ledger.models import InboxStatus
 from systems.woocommerce.webhooks import parse_headers
 from workers import support_service as svc
+from workflows import search
 from workers.ingress.app import create_app
 from workers.ingress.inbox import Inbox
 from workers.ingress.temporal_link import TemporalLink
@@ -188,3 +191,36 @@ def test_health_and_metrics(ingress):
     client, _, _ = ingress
     assert client.get("/healthz").json()["temporal"] == "up"
     assert "wooerp_webhooks_total" in client.get("/metrics").text
+
+
+async def test_metrics_count_parked_and_waiting_sagas_of_this_deployment(ingress,
+                                                                         temporal_client):
+    """What an alert reads: sagas waiting for a person, and for the ERP."""
+    client, _, _ = ingress
+
+    def gauge(name: str, **labels: str) -> float:
+        want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+        series = f"{name}{{{want}}}" if want else name
+        line = next(l for l in client.get("/metrics").text.splitlines()
+                    if l.startswith(f"{series} "))
+        return float(line.split()[-1])
+
+    async def saga(stage: str, parked: bool, queue: str = "orders@ingress-test") -> None:
+        # A saga as its worker would have published it (no worker runs here).
+        await temporal_client.start_workflow(
+            "OrderSaga", id=f"order:default:{new_id()}", task_queue=queue,
+            search_attributes=TypedSearchAttributes([
+                SearchAttributePair(search.SAGA_STAGE, stage),
+                SearchAttributePair(search.NEEDS_ATTENTION, parked)]))
+
+    client.get("/metrics")  # the gauges exist from the first scrape on
+    before = (gauge("wooerp_sagas_needing_attention", saga="OrderSaga"),
+              gauge("wooerp_sagas_in_stage", saga="OrderSaga", stage="awaiting_shipment"))
+    await saga("needs_attention", True)
+    await saga("awaiting_shipment", False)
+    await saga("needs_attention", True, queue="orders@another-deployment")
+    await asyncio.sleep(1)  # visibility is eventually consistent
+    after = (gauge("wooerp_sagas_needing_attention", saga="OrderSaga"),
+             gauge("wooerp_sagas_in_stage", saga="OrderSaga", stage="awaiting_shipment"))
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+    assert gauge("wooerp_saga_gauges_up") == 1

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from systems.ledger.store import Ledger
-from workers.ingress import support, webhooks
+from workers.ingress import saga_gauges, support, webhooks
 from workers.ingress.inbox import Inbox
 from workers.ingress.temporal_link import TemporalLink
 from workers.settings import Settings
@@ -40,6 +40,9 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def metrics(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    await saga_gauges.refresh(await request.app.state.temporal.get(),
+                              settings.temporal.queue("orders"))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
