@@ -38,7 +38,8 @@ def ensure_installed() -> None:
     print("bootstrap: installing wooerp and its dependencies into .venv", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
+    # The sandbox extra brings the embedded Tryton ERP the demo and the tests run.
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[sandbox,test]"], check=True)
     STAMP.write_text(_fingerprint())
 
 

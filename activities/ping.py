@@ -12,18 +12,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 
+from activities import refs
+from activities.contracts import PingInput
+
 if TYPE_CHECKING:  # keeps this module importable from the workflow sandbox
     from systems.ledger.store import Ledger
-
-RECORD_PING = "ping.record"
-
-
-class PingInput(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    message: str
-    sent_at: datetime  # workflow time, UTC
-
 
 class Pinged(BaseModel):
     """Has the five fields every business event has, so the ledger takes it as is."""
@@ -43,7 +36,7 @@ class PingActivities:
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
-    @activity.defn(name=RECORD_PING)
+    @activity.defn(name=refs.PING_RECORD.name)
     def record_ping(self, inp: PingInput) -> bool:
         """True if the event is new, False if a retry found it already recorded."""
         info = activity.info()

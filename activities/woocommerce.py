@@ -10,10 +10,12 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.contracts import (Act, CancelWooOrderInput, CreateWooRefundInput,
-                                  MarkShippedInput, OrderRef, RefundRef, WriteBackInput)
+from activities import refs
+from activities.contracts import (CancelWooOrderInput, CreateWooRefundInput, MarkShippedInput,
+                                  OrderRef, RefundRef, WriteBackInput)
 from activities.errors import classified
 from canonical.entities import Order, Refund, RefundLine
+from canonical.errors import ErrorType
 from systems.woocommerce import mapping
 from systems.woocommerce.client import WooClient
 
@@ -29,15 +31,15 @@ class WooActivities:
             return self._clients[store]
         except KeyError:
             raise ApplicationError(f"no store {store!r} is configured on this worker",
-                                   type="UnknownStore", non_retryable=True) from None
+                                   type=ErrorType.UNKNOWN_STORE, non_retryable=True) from None
 
-    @activity.defn(name=Act.WOO_GET_ORDER)
+    @activity.defn(name=refs.WOO_GET_ORDER.name)
     @classified
     def get_order(self, ref: OrderRef) -> Order:
         raw = self._client(ref.store).get_order(ref.woo_order_id)
         return mapping.order_from_woo(raw, store=ref.store)
 
-    @activity.defn(name=Act.WOO_GET_REFUND)
+    @activity.defn(name=refs.WOO_GET_REFUND.name)
     @classified
     def get_refund(self, ref: RefundRef) -> Refund:
         client = self._client(ref.store)
@@ -46,9 +48,9 @@ class WooActivities:
             if raw["id"] == ref.woo_refund_id:
                 return mapping.refund_from_woo(raw, order=order)
         raise ApplicationError(f"order {ref.woo_order_id} has no refund {ref.woo_refund_id}",
-                               type="WooRefundNotFound", non_retryable=True)
+                               type=ErrorType.WOO_REFUND_NOT_FOUND, non_retryable=True)
 
-    @activity.defn(name=Act.WOO_WRITE_ERP_DOCUMENT)
+    @activity.defn(name=refs.WOO_WRITE_ERP_DOCUMENT.name)
     @classified
     def write_erp_document(self, inp: WriteBackInput) -> None:
         """ERP number as order meta (the commit marker) after a note for people."""
@@ -60,7 +62,7 @@ class WooActivities:
         client.update_order(inp.woo_order_id,
                             meta_data=[{"key": ERP_META_KEY, "value": inp.erp_document}])
 
-    @activity.defn(name=Act.WOO_MARK_SHIPPED)
+    @activity.defn(name=refs.WOO_MARK_SHIPPED.name)
     @classified
     def mark_shipped(self, inp: MarkShippedInput) -> None:
         client = self._client(inp.store)
@@ -71,7 +73,7 @@ class WooActivities:
                               customer_note=True)
         client.update_order(inp.woo_order_id, status="completed")
 
-    @activity.defn(name=Act.WOO_CANCEL_ORDER)
+    @activity.defn(name=refs.WOO_CANCEL_ORDER.name)
     @classified
     def cancel_order(self, inp: CancelWooOrderInput) -> None:
         client = self._client(inp.store)
@@ -80,7 +82,7 @@ class WooActivities:
         client.add_order_note(inp.woo_order_id, f"Cancelled by wooerp: {inp.reason}")
         client.update_order(inp.woo_order_id, status="cancelled")
 
-    @activity.defn(name=Act.WOO_CREATE_REFUND)
+    @activity.defn(name=refs.WOO_CREATE_REFUND.name)
     @classified
     def create_refund(self, inp: CreateWooRefundInput) -> int:
         """Money moves here, so look for our refund first: never refund twice."""

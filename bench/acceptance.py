@@ -36,7 +36,7 @@ from bench.stats import latency_row, percentile, rate_row, verdict
 from bench.watch import Accepted, AcceptanceWatch
 from systems.erp.tryton.adapter import TrytonErp
 from systems.woocommerce.mapping import order_from_woo
-from workers.logs import configure_logging
+from workers.config.logs import configure_logging
 from workflows.order_types import order_workflow_id
 
 THROUGHPUT_TARGET, P99_TARGET = 0.8, 2.0

@@ -27,13 +27,16 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
-from activities.contracts import AcceptOrderInput, Act, ErpSaleView
+from activities import refs
+from activities.contracts import AcceptOrderInput
+from canonical.erp import ErpSale
 from bench.bare_workflow import BareWorkflow, noop
 from bench.cpu import CpuMeter
 from bench.stats import latency_row, percentile, rate_row, verdict
-from tests.fakes import FakeWorld, sample_order
-from workers.devserver import DevServer, DevServerConfig, free_port
-from workers.logs import configure_logging
+from sandbox.fake_systems import FakeWorld, sample_order
+from workers.devstack.devserver import DevServer, DevServerConfig
+from workers.devstack.ports import free_port
+from workers.config.logs import configure_logging
 from workflows.order_saga import OrderSaga
 from workflows.order_types import OrderSagaInput, order_workflow_id
 
@@ -93,10 +96,10 @@ def instant_warehouse(world: FakeWorld) -> dict[str, list]:
     and what is measured is its engine cost alone."""
     acts = world.activities()
     defn = {f.__temporal_activity_definition.name: f for f in acts["erp"]}
-    accept, get_sale = defn[Act.ERP_ACCEPT_ORDER], defn[Act.ERP_GET_SALE]
+    accept, get_sale = defn[refs.ERP_ACCEPT_ORDER.name], defn[refs.ERP_GET_SALE.name]
 
-    @activity.defn(name=Act.ERP_ACCEPT_ORDER)
-    async def accept_and_ship(inp: AcceptOrderInput) -> ErpSaleView:
+    @activity.defn(name=refs.ERP_ACCEPT_ORDER.name)
+    async def accept_and_ship(inp: AcceptOrderInput) -> ErpSale:
         await accept(inp)
         return await get_sale(inp.external_ref)
 

@@ -1,5 +1,5 @@
 """A private embedded stack for the acceptance benchmark: what `wooerp dev`
-runs (workers.devstack.DevStack under the Supervisor), on free loopback
+runs (workers.devstack.stack.DevStack under the Supervisor), on free loopback
 ports in a temporary data directory, without the warehouse simulator.
 
     async with bench_stack(tmp) as stack:
@@ -17,10 +17,11 @@ from sandbox.erp.config import ErpConnection
 from systems.ledger import Ledger
 from systems.woocommerce.client import WooClient
 from systems.woocommerce.webhook_setup import ensure_webhooks
-from workers.devserver import DevServerConfig, free_port
-from workers.devstack import DevPorts, DevStack
-from workers.settings import Settings, TemporalSettings
-from workers.supervisor import Supervisor
+from workers.devstack.devserver import DevServerConfig
+from workers.devstack.ports import free_port
+from workers.devstack.stack import DevPorts, DevStack
+from workers.config.settings import Settings, TemporalSettings
+from workers.devstack.supervisor import Supervisor
 
 # Acceptance ends at the confirmed ERP sale. Sagas then wait for a shipment
 # by polling the ERP; nothing ships here, so that polling would only steal

@@ -226,23 +226,6 @@ class Order(Entity):
         raise KeyError(f"order {self.woo_id} has no line {line_id}")
 
 
-class Shipment(Entity):
-    erp_id: int
-    state: str
-    tracking_number: str | None = None
-    carrier: str | None = None
-    shipped_at: datetime | None = None
-
-
-class Invoice(Entity):
-    erp_id: int
-    number: str | None = None
-    state: str
-    kind: Literal["invoice", "credit_note"] = "invoice"
-    total: Money
-    posted_at: datetime | None = None
-
-
 class Disposition(StrEnum):
     RESTOCK = "restock"
     SCRAP = "scrap"

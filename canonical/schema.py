@@ -5,14 +5,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from canonical import SCHEMA_VERSION, entities
+from canonical import SCHEMA_VERSION, entities, erp
 from canonical.events import EVENT_CLASSES
 from canonical.money import Money
 
 ENTITY_CLASSES: tuple[type[BaseModel], ...] = (
     Money, entities.Order, entities.OrderLine, entities.Customer, entities.Address,
-    entities.Product, entities.InventoryPosition, entities.Shipment, entities.Invoice,
-    entities.Refund, entities.RefundLine, entities.ReturnAuthorization, entities.ReturnLine,
+    entities.Product, entities.InventoryPosition, erp.Shipment, erp.Invoice, erp.ErpSale,
+    erp.CreditNote, entities.Refund, entities.RefundLine, entities.ReturnAuthorization, entities.ReturnLine,
 )
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import Act, CancelWooOrderInput, CreateWooRefundInput, Queue
+    from activities import refs
+    from activities.contracts import CancelWooOrderInput, CreateWooRefundInput
     from canonical import events as ev
-    from workflows.options import on
-    from workflows.order_types import Stage, erp_reference
+    from workflows.options import call
+    from workflows.order_base import OrderSagaBase
+    from workflows.order_types import erp_reference
+    from workflows.stages import Stage
 
 
-class OrderCompensation:
+class OrderCompensation(OrderSagaBase):
     async def _cancel_before_erp(self) -> None:
         o = self._current
         await self._record(ev.OrderCancelled, source="woocommerce", occurred_at=o.date_modified,
@@ -29,9 +32,8 @@ class OrderCompensation:
         reason: the goods must then come back through a return.
         """
         o = self._current
-        await self._attempt(Stage.CANCELLING, lambda: workflow.execute_activity(
-            Act.ERP_CANCEL_SALE, erp_reference(o.store, o.woo_id),
-            **on(Queue.ERP, self._policy.max_attempts)))
+        await self._attempt(Stage.CANCELLING, lambda: call(
+            refs.ERP_CANCEL_SALE, erp_reference(o.store, o.woo_id), self._policy.max_attempts))
         await self._record(ev.OrderCancelled, source="woocommerce", occurred_at=o.date_modified,
                            reason=f"cancelled in WooCommerce (status {o.woo_status})",
                            erp_sale_cancelled=True)
@@ -42,12 +44,12 @@ class OrderCompensation:
         o = self._current
         self._set_stage(Stage.CANCELLING)
         if o.is_paid and not o.total.is_zero():
-            await workflow.execute_activity(Act.WOO_CREATE_REFUND, CreateWooRefundInput(
-                store=o.store, woo_order_id=o.woo_id, refund_ref=f"{erp_reference(o.store, o.woo_id)}:rejected",
+            await call(refs.WOO_CREATE_REFUND, CreateWooRefundInput(
+                store=o.store, woo_order_id=o.woo_id,
+                refund_ref=f"{erp_reference(o.store, o.woo_id)}:rejected",
                 amount=o.remaining_refundable(), reason=f"Rejected by the ERP: {reason}"),
-                **on(Queue.WOOCOMMERCE, self._policy.max_attempts))
-        await workflow.execute_activity(Act.WOO_CANCEL_ORDER, CancelWooOrderInput(
-            store=o.store, woo_order_id=o.woo_id, reason=reason),
-            **on(Queue.WOOCOMMERCE, self._policy.max_attempts))
+                self._policy.max_attempts)
+        await call(refs.WOO_CANCEL_ORDER, CancelWooOrderInput(
+            store=o.store, woo_order_id=o.woo_id, reason=reason), self._policy.max_attempts)
         await self._record(ev.OrderCancelled, reason=f"rejected by the ERP: {reason}")
         self._set_stage(Stage.CANCELLED)

@@ -1,18 +1,21 @@
-"""Activity options per system: every call has a timeout and a bounded,
+"""How workflows call activities: every call has a timeout and a bounded,
 classified retry. Business rejections are raised non-retryable by the
-activities themselves; the types are listed here as well so a mistake in
+activities themselves; their types are listed here as well so a mistake in
 one activity cannot turn a rejection into a retry storm."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-from activities.contracts import ErrorType, Queue
+from activities.refs import NONE, ActivityRef, Queue
+from canonical.errors import ErrorType
 
-NON_RETRYABLE = [t.value for t in ErrorType]
+A = TypeVar("A")
+R = TypeVar("R")
+DEFAULT_ATTEMPTS = 8
 
 
 def retry(max_attempts: int) -> RetryPolicy:
@@ -21,7 +24,7 @@ def retry(max_attempts: int) -> RetryPolicy:
         backoff_coefficient=2.0,
         maximum_interval=timedelta(seconds=20),
         maximum_attempts=max_attempts,
-        non_retryable_error_types=NON_RETRYABLE,
+        non_retryable_error_types=ErrorType.non_retryable(),
     )
 
 
@@ -33,11 +36,13 @@ def queue_name(queue: Queue) -> str:
     return f"{queue.value}{at}{suffix}"
 
 
-def on(queue: Queue, max_attempts: int = 8) -> dict[str, Any]:
-    """Keyword arguments for workflow.execute_activity on one system's queue."""
-    timeout = {Queue.ERP: 60, Queue.WOOCOMMERCE: 30, Queue.LEDGER: 15}.get(queue, 30)
-    return {
-        "task_queue": queue_name(queue),
-        "start_to_close_timeout": timedelta(seconds=timeout),
-        "retry_policy": retry(max_attempts),
-    }
+async def call(ref: ActivityRef[A, R], arg: A, max_attempts: int = DEFAULT_ATTEMPTS,
+               retry_policy: RetryPolicy | None = None) -> R:
+    """Run the activity `ref` names on its system's queue; the result comes
+    back decoded as the type the activity declares."""
+    result: Any = await workflow.execute_activity(
+        ref.name, arg, result_type=None if ref.result is NONE else ref.result,
+        task_queue=queue_name(ref.queue),
+        start_to_close_timeout=timedelta(seconds=ref.timeout_seconds),
+        retry_policy=retry_policy or retry(max_attempts))
+    return result

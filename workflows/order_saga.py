@@ -14,19 +14,22 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import (AcceptOrderInput, Act, ErpSaleView, ErrorType,
-                                      MarkShippedInput, Queue, ValidateOrderInput,
+    from activities import refs
+    from activities.contracts import (AcceptOrderInput, MarkShippedInput, ValidateOrderInput,
                                       ValidationReport, WriteBackInput)
     from canonical import events as ev
     from canonical.entities import Order
+    from canonical.erp import ErpSale
+    from canonical.errors import ErrorType
     from canonical.events import BusinessEvent
     from canonical.money import Money
     from canonical.status import OrderStatus, advance
     from workflows import search
     from workflows.compensation import OrderCompensation
-    from workflows.options import on
-    from workflows.order_types import (OrderSagaInput, SagaStatus, Stage, erp_reference)
-    from workflows.saga import Interrupted, Resolved, Saga, describe, error_type
+    from workflows.options import call
+    from workflows.order_types import OrderSagaInput, SagaStatus, erp_reference
+    from workflows.saga import Interrupted, Resolved, describe, error_type
+    from workflows.stages import Stage
     from workflows.trash import TrashGuard
 
 
@@ -37,15 +40,13 @@ LEANER = "fewer-erp-reads-awaiting-shipment"
 
 
 @workflow.defn(name="OrderSaga")
-class OrderSaga(Saga, OrderCompensation, TrashGuard):
+class OrderSaga(OrderCompensation, TrashGuard):
     def __init__(self) -> None:
-        self._init_saga()
-        self._order: Order | None = None
+        super().__init__()
         self._status: OrderStatus | None = None
         self._erp_document: str | None = None
         self._erp_total: Money | None = None
         self._poke = False
-        self._trash_reported = False
         self._lean = False  # set at the start of the run: workflow.patched(LEANER)
 
     # signals, queries ---------------------------------------------------------
@@ -124,33 +125,20 @@ class OrderSaga(Saga, OrderCompensation, TrashGuard):
         # The sale as the ERP confirmed it moments ago is the first look at the
         # shipment: reading it again would only load the ERP while it accepts.
         seen = sale if self._lean else None
-        shipped = await self._await_sale(Stage.AWAITING_SHIPMENT, lambda s: s.shipped is not None,
+        shipped = await self._await_sale(Stage.AWAITING_SHIPMENT, lambda s: s.shipped,
                                          cancellable=True, seen=seen)
         if shipped is None:
             return await self._cancel_erp_sale()
         await self._ship(shipped)
-        invoiced = await self._await_sale(Stage.AWAITING_INVOICE,
-                                          lambda s: s.posted_invoice is not None)
-        invoice = invoiced.posted_invoice
+        invoiced = await self._await_sale(Stage.AWAITING_INVOICE, lambda s: s.invoiced)
+        invoice = invoiced.invoice
+        assert invoice is not None
         await self._record(ev.InvoicePosted, source="erp", invoice_number=invoice.number or "",
                            total=invoice.total)
         await self._record(ev.OrderClosed)
         self._set_stage(Stage.CLOSED)
 
     # steps ----------------------------------------------------------------------
-    @property
-    def _current(self) -> Order:
-        assert self._order is not None
-        return self._order
-
-    def _take(self, order: Order) -> None:
-        """Keep the newest payload by date_modified."""
-        if self._order is None or order.date_modified >= self._order.date_modified:
-            self._order = order
-
-    def _cancelled(self) -> bool:
-        return self._current.is_cancelled
-
     async def _await_payment(self) -> bool:
         """True once paid, False if the store cancelled it first."""
         if not (self._lean and self._current.is_paid):  # no stage that is never waited in
@@ -173,11 +161,9 @@ class OrderSaga(Saga, OrderCompensation, TrashGuard):
 
     async def _validate(self) -> ValidationReport:
         order = self._current
-        report: ValidationReport = await workflow.execute_activity(
-            Act.ERP_VALIDATE_ORDER,
-            ValidateOrderInput(order=order, total_tolerance=Money.of(
-                self._policy.total_tolerance, order.currency)),
-            result_type=ValidationReport, **on(Queue.ERP, self._policy.max_attempts))
+        report = await call(refs.ERP_VALIDATE_ORDER, ValidateOrderInput(
+            order=order, total_tolerance=Money.of(self._policy.total_tolerance, order.currency)),
+            self._policy.max_attempts)
         if not report.ok:
             reason = "; ".join(report.problems)
             await self._record(ev.OrderRejected, key=workflow.uuid4().hex[:8], reason=reason)
@@ -185,14 +171,13 @@ class OrderSaga(Saga, OrderCompensation, TrashGuard):
         await self._record(ev.OrderValidated, erp_party_id=report.erp_party_id or 0)
         return report
 
-    async def _accept(self, report: ValidationReport) -> ErpSaleView:
+    async def _accept(self, report: ValidationReport) -> ErpSale:
         order = self._current
         try:
-            sale: ErpSaleView = await workflow.execute_activity(
-                Act.ERP_ACCEPT_ORDER,
-                AcceptOrderInput(order=order, erp_party_id=report.erp_party_id or 0,
-                                 external_ref=erp_reference(order.store, order.woo_id)),
-                result_type=ErpSaleView, **on(Queue.ERP, self._policy.max_attempts))
+            sale = await call(refs.ERP_ACCEPT_ORDER, AcceptOrderInput(
+                order=order, erp_party_id=report.erp_party_id or 0,
+                external_ref=erp_reference(order.store, order.woo_id)),
+                self._policy.max_attempts)
         except ActivityError as err:
             if error_type(err) in ErrorType.erp_rejections():
                 await self._record(ev.OrderRejected, source="erp", reason=describe(err),
@@ -201,31 +186,29 @@ class OrderSaga(Saga, OrderCompensation, TrashGuard):
                     await self._reject_in_store(describe(err))
                     raise Resolved("cancelled and refunded by policy") from err
             raise
-        self._erp_document, self._erp_total = sale.number, sale.total
-        document = search.ERP_DOCUMENT.value_set(sale.number)
+        self._erp_document, self._erp_total = sale.document, sale.total
+        document = search.ERP_DOCUMENT.value_set(sale.document)
         if self._lean:  # published with the next stage (writing back, or cancelling)
             self._search_pending.append(document)
         else:
             workflow.upsert_search_attributes([document])
-        await self._record(ev.OrderAccepted, source="erp", erp_document=sale.number,
+        await self._record(ev.OrderAccepted, source="erp", erp_document=sale.document,
                            erp_total=sale.total)
         return sale
 
-    async def _write_back(self, sale: ErpSaleView) -> None:
+    async def _write_back(self, sale: ErpSale) -> None:
         o = self._current
-        await workflow.execute_activity(
-            Act.WOO_WRITE_ERP_DOCUMENT,
-            WriteBackInput(store=o.store, woo_order_id=o.woo_id, erp_document=sale.number),
-            **on(Queue.WOOCOMMERCE, self._policy.max_attempts))
+        await call(refs.WOO_WRITE_ERP_DOCUMENT, WriteBackInput(
+            store=o.store, woo_order_id=o.woo_id, erp_document=sale.document),
+            self._policy.max_attempts)
 
-    async def _get_sale(self) -> ErpSaleView:
+    async def _get_sale(self) -> ErpSale:
         o = self._current
-        return await workflow.execute_activity(
-            Act.ERP_GET_SALE, erp_reference(o.store, o.woo_id), result_type=ErpSaleView,
-            **on(Queue.ERP, self._policy.max_attempts))
+        return await call(refs.ERP_GET_SALE, erp_reference(o.store, o.woo_id),
+                          self._policy.max_attempts)
 
     async def _await_sale(self, stage: Stage, done, cancellable: bool = False,
-                          seen: ErpSaleView | None = None) -> ErpSaleView | None:
+                          seen: ErpSale | None = None) -> ErpSale | None:
         """Poll the ERP on a backing-off durable timer (or when poked) until `done`;
         `seen` is a view of the sale just read, taken as the first poll."""
         delay = self._policy.poll_initial_seconds
@@ -250,17 +233,17 @@ class OrderSaga(Saga, OrderCompensation, TrashGuard):
             if cancellable:  # until shipped, a trashed order must not go on unseen
                 await self._hold_while_trashed(stage)
 
-    async def _ship(self, sale: ErpSaleView) -> None:
-        shipment = sale.shipped
+    async def _ship(self, sale: ErpSale) -> None:
+        shipment = sale.shipment
         assert shipment is not None
         await self._record(ev.ShipmentConfirmed, source="erp", erp_shipment_id=shipment.erp_id,
                            tracking_number=shipment.tracking_number)
         o = self._current
-        await self._attempt(Stage.UPDATING_STORE, lambda: workflow.execute_activity(
-            Act.WOO_MARK_SHIPPED,
-            MarkShippedInput(store=o.store, woo_order_id=o.woo_id, erp_document=sale.number,
+        await self._attempt(Stage.UPDATING_STORE, lambda: call(
+            refs.WOO_MARK_SHIPPED,
+            MarkShippedInput(store=o.store, woo_order_id=o.woo_id, erp_document=sale.document,
                              tracking_number=shipment.tracking_number),
-            **on(Queue.WOOCOMMERCE, self._policy.max_attempts)))
+            self._policy.max_attempts))
 
     def _on_event(self, event: BusinessEvent) -> None:
         self._status = advance(self._status, event.type,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -17,21 +16,6 @@ def order_workflow_id(store: str, woo_order_id: int) -> str:
 def erp_reference(store: str, woo_order_id: int) -> str:
     """The sale's unique external reference in the ERP (idempotent create)."""
     return f"woo:{store}:{woo_order_id}"
-
-
-class Stage(StrEnum):
-    AWAITING_PAYMENT = "awaiting_payment"
-    VALIDATING = "validating"
-    AWAITING_ERP = "awaiting_erp"
-    WRITING_BACK = "writing_back"
-    AWAITING_SHIPMENT = "awaiting_shipment"
-    UPDATING_STORE = "updating_store"
-    AWAITING_INVOICE = "awaiting_invoice"
-    CANCELLING = "cancelling"
-    NEEDS_ATTENTION = "needs_attention"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-    RESOLVED = "resolved"
 
 
 class SagaPolicy(BaseModel):

@@ -7,21 +7,16 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import Queue
-    from activities.ping import RECORD_PING, PingInput
-    from workflows.options import queue_name
+    from activities import refs
+    from activities.contracts import PingInput
+    from workflows.options import call
 
 
 @workflow.defn(name="Ping")
 class PingWorkflow:
     @workflow.run
     async def run(self, message: str) -> str:
-        new = await workflow.execute_activity(
-            RECORD_PING,
-            PingInput(message=message, sent_at=workflow.now()),
-            result_type=bool,
-            task_queue=queue_name(Queue.LEDGER),
-            start_to_close_timeout=timedelta(seconds=15),
-            retry_policy=RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=5)),
-        )
+        new = await call(refs.PING_RECORD, PingInput(message=message, sent_at=workflow.now()),
+                         retry_policy=RetryPolicy(maximum_attempts=5,
+                                                  maximum_interval=timedelta(seconds=5)))
         return f"pong: {message}" + ("" if new else " (already recorded)")

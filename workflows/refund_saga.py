@@ -16,21 +16,22 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import (Act, CreateWooRefundInput, CreditNoteInput,
-                                      CreditNoteView, ErrorType, OrderRef, Queue, RefundRef)
+    from activities import refs
+    from activities.contracts import CreateWooRefundInput, CreditNoteInput, OrderRef, RefundRef
     from canonical import events as ev
     from canonical.entities import Order, Refund
     from canonical.refunds import RefundNotAllowed, build_refund
-    from workflows.options import on
+    from workflows.options import call
     from workflows.order_types import erp_reference
     from workflows.refund_types import (Decision, RefundSagaInput, RefundStatus, refund_marker)
     from workflows.saga import Resolved, Saga
+    from workflows.stages import Stage
 
 
 @workflow.defn(name="RefundSaga")
 class RefundSaga(Saga):
     def __init__(self) -> None:
-        self._init_saga()
+        super().__init__()
         self._refund: Refund | None = None
         self._decision: str | None = None
         self._decided: Decision | None = None
@@ -101,15 +102,15 @@ class RefundSaga(Saga):
         try:
             await self._refund_flow()
         except Resolved:
-            self._set_stage("resolved")
+            self._set_stage(Stage.RESOLVED)
         self._finished = True
         return self.status()
 
     async def _refund_flow(self) -> None:
         inp = self._inp
-        order = await self._attempt("checking", self._get_order)
+        order = await self._attempt(Stage.CHECKING, self._get_order)
         try:
-            refund = await self._attempt("checking", lambda: self._requested_refund(order))
+            refund = await self._attempt(Stage.CHECKING, lambda: self._requested_refund(order))
         except RefundNotAllowed as refused:
             return await self._refuse(str(refused))
         self._refund = refund
@@ -118,12 +119,12 @@ class RefundSaga(Saga):
         if not await self._approved():
             return
         if inp.origin != "woocommerce":
-            await self._attempt("moving_money", self._move_money)
+            await self._attempt(Stage.MOVING_MONEY, self._move_money)
         # From here on money has moved: nothing may undo or repeat it, so a
         # failure parks the saga with that fact in the reason.
         self._park_prefix = (f"money already refunded in WooCommerce "
                              f"(refund {self._woo_refund_id or inp.woo_refund_id}); ")
-        await self._attempt("posting_credit_note", self._post_credit_note)
+        await self._attempt(Stage.POSTING_CREDIT_NOTE, self._post_credit_note)
         for line in refund.lines:
             await self._record(ev.StockDisposed, key=line.line_id, sku=line.sku or "",
                                quantity=line.quantity, disposition=inp.disposition.value)
@@ -132,7 +133,7 @@ class RefundSaga(Saga):
             left = left - refund.amount
         await self._record(ev.RefundCompleted, refund_ref=self._ref, amount=refund.amount,
                            fully_refunded=left.is_zero())
-        self._set_stage("completed")
+        self._set_stage(Stage.COMPLETED)
 
     @property
     def _ref(self) -> str:
@@ -143,17 +144,16 @@ class RefundSaga(Saga):
         return "woocommerce" if self._inp.origin == "woocommerce" else "support"
 
     async def _get_order(self) -> Order:
-        return await workflow.execute_activity(
-            Act.WOO_GET_ORDER, OrderRef(store=self._inp.store, woo_order_id=self._inp.woo_order_id),
-            result_type=Order, **on(Queue.WOOCOMMERCE, self._inp.policy.max_attempts))
+        return await call(refs.WOO_GET_ORDER, OrderRef(
+            store=self._inp.store, woo_order_id=self._inp.woo_order_id),
+            self._inp.policy.max_attempts)
 
     async def _requested_refund(self, order: Order) -> Refund:
         inp = self._inp
         if inp.origin == "woocommerce":
-            return await workflow.execute_activity(
-                Act.WOO_GET_REFUND, RefundRef(store=inp.store, woo_order_id=inp.woo_order_id,
-                                              woo_refund_id=inp.woo_refund_id or 0),
-                result_type=Refund, **on(Queue.WOOCOMMERCE, inp.policy.max_attempts))
+            return await call(refs.WOO_GET_REFUND, RefundRef(
+                store=inp.store, woo_order_id=inp.woo_order_id,
+                woo_refund_id=inp.woo_refund_id or 0), inp.policy.max_attempts)
         return build_refund(order, {l.line_id: l.quantity for l in inp.lines}, inp.amount,
                             inp.reason)
 
@@ -163,7 +163,7 @@ class RefundSaga(Saga):
         self._decide("rejected", Decision(by="wooerp", reason=reason))
         await self._record(ev.RefundRejected, refund_ref=self._ref, rejected_by="wooerp",
                            reason=reason)
-        self._set_stage("rejected")
+        self._set_stage(Stage.REJECTED)
 
     async def _approved(self) -> bool:
         inp, refund = self._inp, self._refund
@@ -178,13 +178,13 @@ class RefundSaga(Saga):
         if self._decision == "rejected":
             await self._record(ev.RefundRejected, refund_ref=self._ref,
                                rejected_by=self._decided.by, reason=self._decided.reason)
-            self._set_stage("rejected")
+            self._set_stage(Stage.REJECTED)
             return False
         await self._record(ev.RefundApproved, refund_ref=self._ref, approved_by=self._decided.by)
         return True
 
     async def _await_decision(self) -> None:
-        self._set_stage("awaiting_approval")
+        self._set_stage(Stage.AWAITING_APPROVAL)
         self._pending_action = "approve or reject (wooerp refund approve|reject)"
         escalate = timedelta(seconds=self._inp.policy.escalate_after_seconds)
         try:
@@ -192,29 +192,28 @@ class RefundSaga(Saga):
         except TimeoutError:
             reason = f"refund undecided for {escalate}; approve or reject it"
             self._last_error = reason
-            self._set_stage("needs_attention", reason=reason)
+            self._set_stage(Stage.NEEDS_ATTENTION, reason=reason)
             await workflow.wait_condition(lambda: self._decision is not None)
         self._pending_action = None
 
     async def _move_money(self) -> None:
         inp, refund = self._inp, self._refund
         assert refund is not None
-        self._woo_refund_id = await workflow.execute_activity(
-            Act.WOO_CREATE_REFUND, CreateWooRefundInput(
+        self._woo_refund_id = await call(
+            refs.WOO_CREATE_REFUND, CreateWooRefundInput(
                 store=inp.store, woo_order_id=inp.woo_order_id, refund_ref=self._ref,
                 amount=refund.amount, lines=refund.lines, api_refund=True,
                 restock=False,  # the ERP owns stock; it is pushed to Woo from there
                 reason=f"{inp.reason} {refund_marker(self._ref)}".strip()),
-            result_type=int, **on(Queue.WOOCOMMERCE, inp.policy.max_attempts))
+            inp.policy.max_attempts)
 
     async def _post_credit_note(self) -> None:
         inp, refund = self._inp, self._refund
         assert refund is not None
-        note: CreditNoteView = await workflow.execute_activity(
-            Act.ERP_CREDIT_NOTE, CreditNoteInput(
-                sale_external_ref=erp_reference(inp.store, inp.woo_order_id),
-                refund_ref=self._ref, refund=refund, restock=inp.disposition == "restock"),
-            result_type=CreditNoteView, **on(Queue.ERP, inp.policy.max_attempts))
+        note = await call(refs.ERP_CREDIT_NOTE, CreditNoteInput(
+            sale_external_ref=erp_reference(inp.store, inp.woo_order_id),
+            refund_ref=self._ref, refund=refund, restock=inp.disposition == "restock"),
+            inp.policy.max_attempts)
         self._credit_note = note.number
         await self._record(ev.CreditNotePosted, source="erp", refund_ref=self._ref,
                            credit_note=note.number, amount=refund.amount)

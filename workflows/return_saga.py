@@ -18,12 +18,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.refund_types import (Decision, LineRequest, RefundSagaInput, ReturnSagaInput,
                                         ReturnStatus, refund_workflow_id)
     from workflows.saga import Saga
+    from workflows.stages import Stage
 
 
 @workflow.defn(name="ReturnSaga")
 class ReturnSaga(Saga):
     def __init__(self) -> None:
-        self._init_saga()
+        super().__init__()
         self._received: dict[int, int] | None = None
         self._rejection: Decision | None = None
         self._refund_ids: list[str] = []
@@ -69,7 +70,7 @@ class ReturnSaga(Saga):
         await self._record(ev.ReturnAuthorized, source="support", rma=inp.rma,
                            quantities=_by_sku(inp, {l.line_id: l.quantity for l in inp.lines}))
         if not await self._await_receipt():
-            self._set_stage("rejected")
+            self._set_stage(Stage.REJECTED)
             return self.status()
         received = self._received or {}
         await self._record(ev.ReturnReceived, rma=inp.rma, quantities=_by_sku(inp, received))
@@ -79,18 +80,18 @@ class ReturnSaga(Saga):
                      if l.disposition == disposition and received.get(l.line_id)]
             if lines:
                 await self._refund(disposition, lines)
-        self._set_stage("closed")
+        self._set_stage(Stage.CLOSED)
         return self.status()
 
     async def _await_receipt(self) -> bool:
-        self._set_stage("awaiting_receipt")
+        self._set_stage(Stage.AWAITING_RECEIPT)
         self._pending_action = "report received items (wooerp return receive)"
         try:
             await workflow.wait_condition(
                 lambda: self._received is not None or self._rejection is not None,
                 timeout=timedelta(seconds=self._inp.receive_timeout_seconds))
         except TimeoutError:
-            self._set_stage("needs_attention", reason="return items not received in time")
+            self._set_stage(Stage.NEEDS_ATTENTION, reason="return items not received in time")
             await workflow.wait_condition(
                 lambda: self._received is not None or self._rejection is not None)
         self._pending_action = None
@@ -101,7 +102,7 @@ class ReturnSaga(Saga):
         key = f"{inp.rma}-{disposition.value}"
         wid = refund_workflow_id(inp.store, inp.woo_order_id, key)
         self._refund_ids.append(wid)
-        self._set_stage("refunding")
+        self._set_stage(Stage.REFUNDING)
         await workflow.execute_child_workflow(
             RefundSaga.run, RefundSagaInput(
                 store=inp.store, woo_order_id=inp.woo_order_id, key=key, origin="return",

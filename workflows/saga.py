@@ -13,13 +13,13 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import Act, Queue
+    from activities import refs
     from canonical.events import BusinessEvent, SourceSystem, event_id
     from workflows import search
-    from workflows.options import on
+    from workflows.options import call
+    from workflows.stages import Stage
 
 T = TypeVar("T")
-NEEDS_ATTENTION = "needs_attention"
 # Earlier runs re-published the stage on every poll of the same stage, which
 # reset StageSince and hid long waits from `wooerp orders stuck --older-than`.
 STAGE_SINCE_ON_CHANGE = "stage-since-on-change-only"
@@ -48,10 +48,10 @@ def error_type(err: BaseException) -> str | None:
 
 
 class Saga:
-    """Mixin with the stage, event and parking machinery of one saga run."""
+    """Base of every saga: the stage, event and parking machinery of one run."""
 
-    def _init_saga(self) -> None:
-        self._stage = "starting"
+    def __init__(self) -> None:
+        self._stage: str = Stage.STARTING
         self._events: list[str] = []
         self._last_error: str | None = None
         self._pending_action: str | None = None
@@ -75,7 +75,7 @@ class Saga:
 
     # stage ------------------------------------------------------------------
     def _set_stage(self, stage: str, *, reason: str | None = None) -> None:
-        parked = stage == NEEDS_ATTENTION
+        parked = stage == Stage.NEEDS_ATTENTION
         if (stage == self._stage and not parked and not self._search_pending
                 and workflow.patched(STAGE_SINCE_ON_CHANGE)):
             return  # still in the stage it entered earlier: StageSince stays
@@ -98,7 +98,7 @@ class Saga:
         event = cls(event_id=event_id(wid, cls.__name__, key), occurred_at=occurred_at or now,
                     recorded_at=now, source_system=source, correlation_id=wid, **fields)
         self._on_event(event)
-        await workflow.execute_activity(Act.LEDGER_RECORD_EVENT, event, **on(Queue.LEDGER))
+        await call(refs.LEDGER_RECORD_EVENT, event)
         self._events.append(event.type)
 
     def _on_event(self, event: BusinessEvent) -> None:
@@ -125,7 +125,7 @@ class Saga:
         workflow.logger.warning("saga parked: %s", reason)
         self._last_error = reason
         self._pending_action = "fix the cause, then signal retry (or resolve)"
-        self._set_stage(NEEDS_ATTENTION, reason=reason)
+        self._set_stage(Stage.NEEDS_ATTENTION, reason=reason)
         self._retry = False
         await workflow.wait_condition(
             lambda: self._retry or self._resolve_note is not None or interrupted())

@@ -12,21 +12,18 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import Act, OrderRef, Queue
-    from canonical.entities import Order
-    from workflows.options import on
-    from workflows.order_types import Stage
+    from workflows.order_base import OrderSagaBase
     from workflows.saga import Interrupted
+    from workflows.stages import Stage
 
 IN_TRASH = "trash"
 TRASHED = ("order is in the WooCommerce trash: restore it there and the saga goes on, "
            "or resolve it here")
 
 
-class TrashGuard:
-    """Mixin for OrderSaga; `_trash_reported` is set by its `woo_order_trashed` signal."""
-
-    _trash_reported: bool
+class TrashGuard(OrderSagaBase):
+    """The OrderSaga's trash handling; `_trash_reported` is set by its
+    `woo_order_trashed` signal."""
 
     def _in_trash(self) -> bool:
         return self._current.woo_status == IN_TRASH
@@ -49,9 +46,3 @@ class TrashGuard:
         if parked:
             self._last_error = None
             self._set_stage(stage)
-
-    async def _store_order(self) -> Order:
-        o = self._current
-        return await workflow.execute_activity(
-            Act.WOO_GET_ORDER, OrderRef(store=o.store, woo_order_id=o.woo_id), result_type=Order,
-            **on(Queue.WOOCOMMERCE, self._policy.max_attempts))

@@ -115,7 +115,12 @@ def checkpoint(sqlite_file: Path) -> None:
 def bin_path(name: str) -> str:
     # The console scripts live next to the running interpreter in a venv.
     candidate = Path(sys.executable).with_name(name)
-    return str(candidate) if candidate.exists() else name
+    if candidate.exists():
+        return str(candidate)
+    if shutil.which(name):
+        return name
+    raise RuntimeError(f"{name} is not installed: the sandbox ERP needs the sandbox extra "
+                       "(pip install 'wooerp[sandbox]')")
 
 
 def _run(argv: list[str], env: dict, timeout: float, log_file: Path) -> None:

@@ -1,14 +1,16 @@
 """Typed ERP errors, classified once here so every caller agrees.
 
-Each class has a stable `type` string, used as the Temporal ApplicationError
+Each class has a stable `type` (canonical.errors.ErrorType), used as the Temporal ApplicationError
 type by the activities, and `retryable`, which tells them whether a retry can
 help (transport trouble, locks) or not (a business rejection).
 """
 from __future__ import annotations
 
+from canonical.errors import ErrorType
+
 
 class ErpError(Exception):
-    type = "ErpError"
+    type = ErrorType.ERP
     retryable = False
 
     def __init__(self, message: str, *, description: str = ""):
@@ -23,20 +25,20 @@ class ErpError(Exception):
 class ErpRetryableError(ErpError):
     """Transport failure, timeout, HTTP 5xx/429, ConcurrencyException, database locked."""
 
-    type = "ErpRetryableError"
+    type = ErrorType.ERP_RETRYABLE
     retryable = True
 
 
 class ErpRejectedError(ErpError):
     """The ERP refused the request (Tryton UserError); retrying the same call won't help."""
 
-    type = "ErpRejectedError"
+    type = ErrorType.ERP_REJECTED
 
 
 class ErpUnknownSku(ErpRejectedError):
     """An order or refund names a SKU the ERP has no product for."""
 
-    type = "ErpUnknownSku"
+    type = ErrorType.ERP_UNKNOWN_SKU
 
     def __init__(self, sku: str | None):
         super().__init__(f"No ERP product has the SKU {sku!r}")
@@ -46,7 +48,7 @@ class ErpUnknownSku(ErpRejectedError):
 class ErpCannotCancel(ErpRejectedError):
     """Goods left the warehouse or an invoice is posted: compensate with a return instead."""
 
-    type = "ErpCannotCancel"
+    type = ErrorType.ERP_CANNOT_CANCEL
 
     def __init__(self, external_ref: str, state: str, reason: str = ""):
         reason = reason or "it went too far to be undone"
@@ -57,13 +59,13 @@ class ErpCannotCancel(ErpRejectedError):
 class ErpNotFound(ErpRejectedError):
     """No ERP document has the given external reference."""
 
-    type = "ErpNotFound"
+    type = ErrorType.ERP_NOT_FOUND
 
 
 class ErpWarning(ErpRejectedError):
     """Tryton asked for a confirmation (UserWarning); `name` is the warning to acknowledge."""
 
-    type = "ErpWarning"
+    type = ErrorType.ERP_WARNING
 
     def __init__(self, name: str, message: str, description: str = ""):
         super().__init__(message, description=description)

@@ -1,6 +1,6 @@
 """Typed WooCommerce errors, classified once so activities need not guess.
 
-`type` is a stable name to use as a Temporal ApplicationError type:
+`type` is a stable name (canonical.errors.ErrorType) to use as a Temporal ApplicationError type:
 retryable errors are worth another attempt (after `retry_after` seconds when
 the store said so); client errors will fail the same way every time.
 """
@@ -13,16 +13,18 @@ from typing import Any, ClassVar
 
 import requests
 
+from canonical.errors import ErrorType
+
 
 class WooError(Exception):
-    type: ClassVar[str] = "WooError"
+    type: ClassVar[str] = ErrorType.WOO
     retryable: ClassVar[bool] = False
 
 
 class WooRetryableError(WooError):
     """Timeouts, connection errors, 5xx from the host, 429."""
 
-    type: ClassVar[str] = "WooRetryableError"
+    type: ClassVar[str] = ErrorType.WOO_RETRYABLE
     retryable: ClassVar[bool] = True
 
     def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
@@ -35,7 +37,7 @@ class WooRetryableError(WooError):
 class WooClientError(WooError):
     """The store rejected the request; WooCommerce's own code/message/status are kept."""
 
-    type: ClassVar[str] = "WooClientError"
+    type: ClassVar[str] = ErrorType.WOO_REJECTED
 
     def __init__(self, code: str, message: str, status: int, data: Any = None):
         super().__init__(f"{status} {code}: {message}")
@@ -49,19 +51,19 @@ class WooClientError(WooError):
 
 
 class WooNotFoundError(WooClientError):
-    type: ClassVar[str] = "WooNotFoundError"
+    type: ClassVar[str] = ErrorType.WOO_NOT_FOUND
 
 
 class WooAuthError(WooClientError):
     """401/403: wrong keys, clock skew beyond 15 min, or a read-only key."""
 
-    type: ClassVar[str] = "WooAuthError"
+    type: ClassVar[str] = ErrorType.WOO_AUTH
 
 
 class WooUnexpectedResponse(WooRetryableError):
     """A 2xx whose body is not the JSON WooCommerce sends (a proxy page, a cut-off body)."""
 
-    type: ClassVar[str] = "WooUnexpectedResponse"
+    type: ClassVar[str] = ErrorType.WOO_UNEXPECTED
 
 
 def parse_retry_after(value: str | None) -> float | None:

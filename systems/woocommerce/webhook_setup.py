@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from systems.woocommerce.client import WooClient
-
-ORDER_TOPICS = ("order.created", "order.updated", "order.deleted", "order.restored")
+from systems.woocommerce.webhooks import ORDER_TOPICS
 
 
 @dataclass(frozen=True)

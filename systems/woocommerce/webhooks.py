@@ -14,9 +14,22 @@ import hmac
 import html
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Mapping
 
 PING_BODY = re.compile(rb"^webhook_id=(\d+)$")
+
+
+class Topic(StrEnum):
+    """The store webhooks wooerp subscribes to (`wooerp webhooks install`)."""
+
+    ORDER_CREATED = "order.created"
+    ORDER_UPDATED = "order.updated"
+    ORDER_DELETED = "order.deleted"  # moved to the trash; the body is only {"id": N}
+    ORDER_RESTORED = "order.restored"  # taken out of the trash
+
+
+ORDER_TOPICS: tuple[Topic, ...] = tuple(Topic)
 
 
 class WebhookSignatureError(Exception):

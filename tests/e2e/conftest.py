@@ -16,7 +16,7 @@ from systems.ledger import Ledger
 from systems.woocommerce.webhook_setup import ensure_webhooks
 from tests.e2e.shop import Shop
 from tests.e2e.stack import E2EStack, product_env
-from workers.devserver import free_port
+from workers.devstack.ports import free_port
 
 
 @pytest.fixture(scope="package")

@@ -9,7 +9,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import Act
+    from activities import refs
     from workflows.order_saga import OrderSaga
     from workflows.order_types import OrderSagaInput, SagaStatus
 
@@ -23,7 +23,7 @@ class OrderSagaWithAnExtraLookup(OrderSaga):
         return await super().run(inp)
 
     async def _order_to_cash(self) -> None:
-        await workflow.execute_activity(Act.ERP_GET_SALE, "woo:replay:0",
+        await workflow.execute_activity(refs.ERP_GET_SALE.name, "woo:replay:0",
                                         start_to_close_timeout=timedelta(seconds=5))
         await super()._order_to_cash()
 

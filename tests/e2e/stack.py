@@ -25,7 +25,7 @@ from systems.ledger import Ledger
 from sandbox.store.webhooks import php_json, signature  # the store's own signing, not ours
 from tests.fixtures.erp import TrytonServerInfo
 from tests.fixtures.store import WOOERP, SandboxStore
-from workers.supervisor import Child, ChildSpec
+from workers.devstack.supervisor import Child, ChildSpec
 from workflows.order_saga import OrderSaga
 from workflows.order_types import SagaStatus, erp_reference, order_workflow_id
 

@@ -24,8 +24,8 @@ async def test_a_paid_order_goes_from_checkout_to_closed(e2e: E2EStack, shop: Sh
     accepted = await e2e.wait_stage(placed["id"], "awaiting_shipment")
     sale = await e2e.erp.get_sale(erp_reference(STORE, placed["id"]))
     assert sale is not None and sale.state in ("confirmed", "processing")
-    assert sale.total_amount.amount == woo_total  # same money on both sides
-    assert accepted.erp_document == sale.number and accepted.erp_total == sale.total_amount
+    assert sale.total.amount == woo_total  # same money on both sides
+    assert accepted.erp_document == sale.number and accepted.erp_total == sale.total
 
     closed = await e2e.ship(placed["id"])
     assert closed.stage == "closed" and closed.order_status == "closed"
@@ -87,4 +87,4 @@ async def test_an_update_that_overtakes_its_create_wins(e2e: E2EStack, shop: Sho
     closed = await e2e.ship(created["id"])
     assert closed.stage == "closed"
     sale = await e2e.erp.get_sale(erp_reference(STORE, created["id"]))
-    assert sale.total_amount.amount == Decimal(updated["total"]) != Decimal(created["total"])
+    assert sale.total.amount == Decimal(updated["total"]) != Decimal(created["total"])

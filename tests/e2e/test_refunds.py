@@ -15,7 +15,7 @@ from canonical.money import Money
 from tests.e2e.histories import keep_history
 from tests.e2e.shop import MUG, POSTER, TSHIRT, Shop
 from tests.e2e.stack import DEPLOYMENT, STORE, E2EStack
-from workers import support_service as svc
+from workers.sagas import support as svc
 from workflows.refund_saga import RefundSaga
 from workflows.refund_types import RefundPolicy, refund_workflow_id
 from workflows.return_saga import ReturnSaga
@@ -76,7 +76,7 @@ async def test_approved_refund_moves_money_once_and_books_a_credit_note(e2e, sho
     assert refund["refunded_payment"] and wid in refund["reason"]
     note = await e2e.erp.get_sale(wid)  # the return sale carries the refund reference
     assert note.invoices[0].kind == "credit_note" and note.invoices[0].state == "posted"
-    assert note.total_amount == -waiting.amount and done.credit_note == note.invoices[0].number
+    assert note.total == -waiting.amount and done.credit_note == note.invoices[0].number
     events = [e.type for e in e2e.ledger.events_for(wid)]
     assert events == ["RefundRequested", "RefundApproved", "CreditNotePosted", "StockDisposed",
                       "RefundCompleted"]
@@ -163,6 +163,6 @@ async def test_refund_made_in_woo_admin_books_a_credit_note(e2e, shop):
     done = await settle(e2e, wid, RefundSaga.status, ("completed",))
     assert done.decided_by == "woocommerce" and done.woo_refund_id is None
     note = await e2e.erp.get_sale(wid)
-    assert note.invoices[0].state == "posted" and note.total_amount == -Money.of("4.00", "USD")
+    assert note.invoices[0].state == "posted" and note.total == -Money.of("4.00", "USD")
     assert len(store_refunds(shop, order["id"])) == 1  # the saga did not refund again
     await keep_history(e2e.client.get_workflow_handle(wid), "refund_from_woo_admin")

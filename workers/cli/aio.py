@@ -1,5 +1,5 @@
-"""Run an async CLI body with Temporal connected, turning the usual failures
-into one readable line and a non-zero exit."""
+"""Run an async CLI body with the saga client connected, turning the usual
+failures into one readable line and a non-zero exit."""
 from __future__ import annotations
 
 import asyncio
@@ -8,12 +8,10 @@ from datetime import timedelta
 from typing import Any, Awaitable, Callable, TypeVar
 
 import typer
-from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
-from workers import support_service as svc
-from workers.settings import Settings
-from workers.temporal_client import connect
+from workers.config.settings import Settings
+from workers.sagas.client import SagaClient
+from workers.sagas.outcomes import NotFound, Refused, SagaCallError, Unreachable
 
 T = TypeVar("T")
 
@@ -23,25 +21,20 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def with_temporal(settings: Settings, body: Callable[[Client], Awaitable[T]]) -> T:
+def with_sagas(settings: Settings, body: Callable[[SagaClient], Awaitable[T]]) -> T:
     async def main() -> T:
-        client = await connect(settings.temporal)
-        return await body(client)
+        return await body(await SagaClient.connect(settings))
 
     try:
         return asyncio.run(main())
-    except ConnectionError as exc:
+    except Unreachable as exc:
         raise fail(f"{exc} (is `wooerp dev` or your cluster running?)") from None
-    except WorkflowUpdateFailedError as exc:
-        raise fail(f"refused: {getattr(exc.cause, 'message', exc.cause)}") from None
-    except svc.Refused as exc:
+    except Refused as exc:
         raise fail(f"refused: {exc}") from None
-    except (RPCError, RPCTimeoutOrCancelledError) as exc:
-        if svc.unanswered(exc):
-            raise fail(svc.NO_ANSWER) from None
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise fail(f"not found: {exc.message}") from None
-        raise fail(f"Temporal said: {exc.message}") from None
+    except NotFound as exc:
+        raise fail(str(exc)) from None
+    except SagaCallError as exc:
+        raise fail(str(exc)) from None
 
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")

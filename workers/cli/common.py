@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from workers.logs import configure_logging
-from workers.settings import Settings, SettingsError, load_settings
+from workers.config.logs import configure_logging
+from workers.config.settings import Settings, SettingsError, load_settings
 
 ConfigOption = Annotated[
     Optional[Path],

@@ -11,9 +11,9 @@ from systems.woocommerce.client import WooClient
 from systems.woocommerce.webhook_setup import ensure_webhooks
 from workers.cli import app
 from workers.cli.common import ConfigOption, settings_or_exit
-from workers.devserver import DevServerConfig, DevServerError
-from workers.devstack import DevPorts, DevStack
-from workers.supervisor import ChildFailed, Supervisor
+from workers.devstack.devserver import DevServerConfig, DevServerError
+from workers.devstack.stack import DevPorts, DevStack
+from workers.devstack.supervisor import ChildFailed, Supervisor
 
 SHOWN = ("temporal_ui", "temporal_address", "store_url", "erp_url", "ingress_url",
          "webhook_url", "ledger", "logs")

@@ -6,7 +6,7 @@ import typer
 from systems.ledger import Ledger
 from workers.cli import app
 from workers.cli.common import ConfigOption, settings_or_exit
-from workers.redaction import scrub_text
+from workers.config.redaction import scrub_text
 
 ledger_app = typer.Typer(help="The ledger database (id map, business events, webhook inbox).",
                          no_args_is_help=True)

@@ -8,20 +8,18 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
-from temporalio.client import Client
 
+from systems.ledger.order_status import ledger_status
 from systems.ledger.store import Ledger
 from systems.woocommerce import mapping
 from systems.woocommerce.client import WooClient
 from systems.woocommerce.errors import WooError
 from workers.cli import app
-from workers.cli.aio import fail, parse_duration, show, with_temporal
+from workers.cli.aio import fail, parse_duration, show, with_sagas
 from workers.cli.common import ConfigOption, settings_or_exit
-from workers.ingress.forward import forward_order
-from workers.order_status import ledger_status
-from workers.settings import SettingsError
-from workflows.order_saga import OrderSaga
+from workers.config.settings import SettingsError
 from workflows.order_types import order_workflow_id
+from workflows.stages import Stage
 
 order_app = typer.Typer(help="One order's saga: status, sync, retry, resolve.",
                         no_args_is_help=True)
@@ -37,12 +35,7 @@ OrderId = Annotated[int, typer.Argument(help="WooCommerce order id.")]
 def status(store: Store, order_id: OrderId, config: ConfigOption = None) -> None:
     """Stage, events, pending action and last error of the order's saga."""
     settings = settings_or_exit(config)
-
-    async def body(client: Client):
-        return await client.get_workflow_handle(order_workflow_id(store, order_id)).query(
-            OrderSaga.status)
-
-    show(with_temporal(settings, body))
+    show(with_sagas(settings, lambda sagas: sagas.order_status(store, order_id)))
     ledger = Ledger(settings.database_url)
     try:
         folded = ledger_status(ledger, store, order_id)
@@ -58,8 +51,7 @@ def status(store: Store, order_id: OrderId, config: ConfigOption = None) -> None
 def retry(store: Store, order_id: OrderId, config: ConfigOption = None) -> None:
     """Run the parked step again (after fixing its cause)."""
     settings = settings_or_exit(config)
-    with_temporal(settings, lambda c: c.get_workflow_handle(
-        order_workflow_id(store, order_id)).signal(OrderSaga.retry))
+    with_sagas(settings, lambda sagas: sagas.retry_order(store, order_id))
     typer.echo(f"retry sent to {order_workflow_id(store, order_id)}")
 
 
@@ -69,8 +61,7 @@ def resolve(store: Store, order_id: OrderId,
             config: ConfigOption = None) -> None:
     """End a parked saga as handled outside wooerp."""
     settings = settings_or_exit(config)
-    with_temporal(settings, lambda c: c.get_workflow_handle(
-        order_workflow_id(store, order_id)).signal(OrderSaga.resolve, note))
+    with_sagas(settings, lambda sagas: sagas.resolve_order(store, order_id, note))
     typer.echo(f"resolve sent to {order_workflow_id(store, order_id)}")
 
 
@@ -81,7 +72,7 @@ def stuck_query(stage: str | None, older_than: str | None, store: str | None,
     if stage:
         parts.append(f'SagaStage = "{stage}"')
     elif not older_than:
-        parts.append("NeedsAttention = true")
+        parts.append("NeedsAttention = true")  # i.e. SagaStage = needs_attention
     if older_than:
         since = (now - parse_duration(older_than)).strftime("%Y-%m-%dT%H:%M:%SZ")
         parts.append(f'StageSince < "{since}"')
@@ -97,26 +88,17 @@ def stuck(stage: Annotated[Optional[str], typer.Option(help="Only this stage, e.
           config: ConfigOption = None) -> None:
     """Orders parked in needs_attention, or in a stage for too long."""
     settings = settings_or_exit(config)
+    if stage and stage not in set(Stage):
+        raise typer.BadParameter(f"{stage!r} is not a saga stage; one of "
+                                 f"{', '.join(sorted(Stage))}", param_hint="--stage")
     query = stuck_query(stage, older_than, store, datetime.now(timezone.utc))
-
-    async def body(client: Client) -> list:
-        return [w async for w in client.list_workflows(query, limit=500)]
-
-    rows = with_temporal(settings, body)
+    rows = with_sagas(settings, lambda sagas: sagas.list(query))
     table = Table("workflow", "stage", "since", "reason", title=f"{len(rows)} stuck")
-    for w in rows:
-        sa = w.typed_search_attributes
-        table.add_row(w.id, _sa(sa, "SagaStage"), _sa(sa, "StageSince"), _sa(sa, "StuckReason"))
+    for row in rows:
+        since = row.since.isoformat(timespec="seconds") if row.since else "-"
+        table.add_row(row.workflow_id, row.stage or "-", since, row.reason or "-")
     Console().print(table)
     typer.echo(f"query: {query}")
-
-
-def _sa(attrs, name: str) -> str:
-    for pair in attrs:
-        if pair.key.name == name:
-            value = pair.value
-            return value.isoformat(timespec="seconds") if isinstance(value, datetime) else str(value)
-    return "-"
 
 
 @order_app.command()
@@ -135,5 +117,5 @@ def sync(store: Store, order_id: OrderId, config: ConfigOption = None) -> None:
         order = mapping.order_from_woo(client.get_order(order_id), store=store)
     except WooError as exc:
         raise fail(f"store {store!r}: {exc}") from None
-    note = with_temporal(settings, lambda c: forward_order(c, order, settings))
+    note = with_sagas(settings, lambda sagas: sagas.forward_order(order))
     typer.echo(note)

@@ -8,11 +8,9 @@ import typer
 
 from canonical.entities import Disposition, ReturnLine
 from canonical.money import Money
-from workers import support_service as svc
 from workers.cli import app
-from workers.cli.aio import show, with_temporal
+from workers.cli.aio import show, with_sagas
 from workers.cli.common import ConfigOption, settings_or_exit
-from workers.policies import refund_policy
 
 refund_app = typer.Typer(help="Refunds: request, approve, reject, status.", no_args_is_help=True)
 return_app = typer.Typer(help="Returns (RMA): authorize, receive, reject, status.",
@@ -48,30 +46,29 @@ def request(store: str, order_id: int, line: LineOpt = None,
     if not lines and amount is None:
         raise typer.BadParameter("give --line LINE_ID=QTY or --amount")
     money = Money.of(Decimal(amount), currency) if amount else None
-    wid = with_temporal(settings, lambda c: svc.request_refund(
-        c, store=store, order_id=order_id, requested_by=by, lines=lines, amount=money,
-        reason=reason, key=key, disposition=Disposition.SCRAP if scrap else Disposition.RESTOCK,
-        policy=refund_policy(settings), task_queue=settings.temporal.queue("orders")))
+    wid = with_sagas(settings, lambda sagas: sagas.request_refund(
+        store=store, order_id=order_id, requested_by=by, lines=lines, amount=money,
+        reason=reason, key=key, disposition=Disposition.SCRAP if scrap else Disposition.RESTOCK))
     typer.echo(wid)
 
 
 @refund_app.command()
 def approve(workflow_id: str, by: By = "support", config: ConfigOption = None) -> None:
     """Approve a requested refund (refused if already decided or finished)."""
-    show(with_temporal(settings_or_exit(config), lambda c: svc.approve_refund(c, workflow_id, by)))
+    show(with_sagas(settings_or_exit(config), lambda sagas: sagas.approve_refund(workflow_id, by)))
 
 
 @refund_app.command()
 def reject(workflow_id: str, reason: str = typer.Option(..., help="Why (told to the ledger)."),
            by: By = "support", config: ConfigOption = None) -> None:
     """Reject a requested refund before any money moves."""
-    show(with_temporal(settings_or_exit(config),
-                       lambda c: svc.reject_refund(c, workflow_id, by, reason)))
+    show(with_sagas(settings_or_exit(config),
+                    lambda sagas: sagas.reject_refund(workflow_id, by, reason)))
 
 
 @refund_app.command("status")
 def refund_status(workflow_id: str, config: ConfigOption = None) -> None:
-    show(with_temporal(settings_or_exit(config), lambda c: svc.refund_status(c, workflow_id)))
+    show(with_sagas(settings_or_exit(config), lambda sagas: sagas.refund_status(workflow_id)))
 
 
 @return_app.command()
@@ -88,10 +85,8 @@ def authorize(store: str, rma: str, order_id: int, line: LineOpt = None,
     rlines = [ReturnLine(line_id=l, quantity=q,
                          disposition=Disposition.SCRAP if l in scrap else Disposition.RESTOCK)
               for l, q in lines.items()]
-    wid = with_temporal(settings, lambda c: svc.authorize_return(
-        c, store=store, rma=rma, order_id=order_id, lines=rlines, authorized_by=by,
-        reason=reason, refund_policy=refund_policy(settings),
-        task_queue=settings.temporal.queue("orders")))
+    wid = with_sagas(settings, lambda sagas: sagas.authorize_return(
+        store=store, rma=rma, order_id=order_id, lines=rlines, authorized_by=by, reason=reason))
     typer.echo(wid)
 
 
@@ -99,9 +94,9 @@ def authorize(store: str, rma: str, order_id: int, line: LineOpt = None,
 def receive(store: str, rma: str, line: LineOpt = None, config: ConfigOption = None) -> None:
     """Report the units that arrived (a partial receipt refunds only those)."""
     settings = settings_or_exit(config)
-    show(with_temporal(settings, lambda c: svc.receive_return(c, store, rma, parse_lines(line))))
+    show(with_sagas(settings, lambda sagas: sagas.receive_return(store, rma, parse_lines(line))))
 
 
 @return_app.command("status")
 def return_status(store: str, rma: str, config: ConfigOption = None) -> None:
-    show(with_temporal(settings_or_exit(config), lambda c: svc.return_status(c, store, rma)))
+    show(with_sagas(settings_or_exit(config), lambda sagas: sagas.return_status(store, rma)))

@@ -7,8 +7,10 @@ import typer
 
 from workers.cli import app
 from workers.cli.common import ConfigOption, settings_or_exit
-from workers.search_attributes import SEARCH_ATTRIBUTES, CLI_TYPE_NAMES, SearchAttributeConflict, register
-from workers.temporal_client import connect
+from workers.sagas.client import SagaClient
+from workers.sagas.outcomes import SagaCallError
+from workers.sagas.search_attributes import (CLI_TYPE_NAMES, SEARCH_ATTRIBUTES,
+                                             SearchAttributeConflict)
 
 temporal_app = typer.Typer(help="Temporal cluster set-up.", no_args_is_help=True)
 app.add_typer(temporal_app, name="temporal")
@@ -20,12 +22,11 @@ def register_search_attributes(config: ConfigOption = None) -> None:
     settings = settings_or_exit(config)
 
     async def run() -> list[str]:
-        client = await connect(settings.temporal)
-        return await register(client, settings.temporal.namespace)
+        return await (await SagaClient.connect(settings)).register_search_attributes()
 
     try:
         added = asyncio.run(run())
-    except (ConnectionError, SearchAttributeConflict) as e:
+    except (SagaCallError, SearchAttributeConflict) as e:
         typer.secho(f"wooerp: {e}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
     for key in SEARCH_ATTRIBUTES:

@@ -11,7 +11,7 @@ from systems.woocommerce.webhook_setup import ensure_webhooks
 from workers.cli import app
 from workers.cli.aio import fail
 from workers.cli.common import ConfigOption, settings_or_exit
-from workers.settings import SettingsError
+from workers.config.settings import SettingsError
 
 webhooks_app = typer.Typer(help="The store's webhooks.", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")

@@ -7,7 +7,7 @@ import typer
 
 from workers.cli import app
 from workers.cli.common import ConfigOption, settings_or_exit
-from workers.worker import run_worker
+from workers.worker.run import run_worker
 
 
 @app.command()

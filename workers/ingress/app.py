@@ -15,8 +15,8 @@ from starlette.routing import Route
 from systems.ledger.store import Ledger
 from workers.ingress import saga_gauges, support, webhooks
 from workers.ingress.inbox import Inbox
-from workers.ingress.temporal_link import TemporalLink
-from workers.settings import Settings
+from workers.sagas.link import SagaLink
+from workers.config.settings import Settings
 
 log = structlog.get_logger("wooerp.ingress")
 
@@ -34,22 +34,20 @@ async def _relay(inbox: Inbox, every: float) -> None:
 
 
 async def healthz(request: Request) -> JSONResponse:
-    temporal = await request.app.state.temporal.get()
-    body = {"status": "ok", "temporal": "up" if temporal else "down (webhooks are queued)"}
+    sagas = await request.app.state.sagas.get()
+    body = {"status": "ok", "temporal": "up" if sagas else "down (webhooks are queued)"}
     return JSONResponse(body)
 
 
 async def metrics(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
-    await saga_gauges.refresh(await request.app.state.temporal.get(),
-                              settings.temporal.queue("orders"))
+    await saga_gauges.refresh(await request.app.state.sagas.get())
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 def create_app(settings: Settings, *, relay_every: float = 2.0) -> Starlette:
     ledger = Ledger(settings.database_url)
-    temporal = TemporalLink(settings.temporal)
-    inbox = Inbox(settings, ledger, temporal)
+    sagas = SagaLink(settings)
+    inbox = Inbox(settings, ledger, sagas)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -68,5 +66,5 @@ def create_app(settings: Settings, *, relay_every: float = 2.0) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings, app.state.ledger = settings, ledger
-    app.state.temporal, app.state.inbox = temporal, inbox
+    app.state.sagas, app.state.inbox = sagas, inbox
     return app

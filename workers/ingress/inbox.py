@@ -10,24 +10,23 @@ from typing import Any, Awaitable, Callable
 
 import structlog
 from pydantic import ValidationError
-from temporalio.client import Client
-from temporalio.service import RPCError
 
 from systems.ledger.models import InboxStatus
 from systems.ledger.store import Ledger
 from systems.woocommerce import mapping
-from systems.woocommerce.webhooks import WebhookHeaders
+from systems.woocommerce.webhooks import ORDER_TOPICS, Topic, WebhookHeaders
+from workers.config.settings import Settings
 from workers.ingress import metrics
-from workers.ingress.forward import ORDER_TOPICS, forward_order, signal_trashed
-from workers.ingress.temporal_link import TemporalLink
-from workers.settings import Settings
+from workers.sagas.client import SagaClient
+from workers.sagas.link import SagaLink
+from workers.sagas.outcomes import SagaCallError
 
 log = structlog.get_logger("wooerp.ingress")
 
 
 class Inbox:
-    def __init__(self, settings: Settings, ledger: Ledger, temporal: TemporalLink) -> None:
-        self._settings, self._ledger, self._temporal = settings, ledger, temporal
+    def __init__(self, settings: Settings, ledger: Ledger, sagas: SagaLink) -> None:
+        self._settings, self._ledger, self._sagas = settings, ledger, sagas
 
     def webhook_secret(self, store: str) -> str | None:
         cfg = self._settings.stores.get(store)
@@ -63,26 +62,27 @@ class Inbox:
             await self._mark(entry_id, "dead", f"cannot map the order: {exc}")
             metrics.DEAD_LETTERS.inc()
             return True
-        client = await self._temporal.get()
-        if client is None:
+        sagas = await self._sagas.get()
+        if sagas is None:
             await self._mark(entry_id, "received", "Temporal unreachable; the relay will retry")
             return False
         try:
-            note = await asyncio.wait_for(send(client), timeout=10)
-        except (RPCError, ConnectionError, asyncio.TimeoutError) as exc:
-            self._temporal.reset()
+            note = await asyncio.wait_for(send(sagas), timeout=10)
+        except (SagaCallError, asyncio.TimeoutError) as exc:
+            self._sagas.reset()
             await self._mark(entry_id, "received", f"Temporal refused: {exc}; will retry")
             return False
         await self._mark(entry_id, "forwarded", str(note))
         return True
 
-    def _sender(self, topic: str, store: str, doc: Any) -> Callable[[Client], Awaitable[str]]:
+    def _sender(self, topic: str, store: str, doc: Any
+                ) -> Callable[[SagaClient], Awaitable[str]]:
         """What forwarding this delivery does; raises when the body cannot say."""
-        if topic == "order.deleted":  # the body is only {"id": N}
+        if topic == Topic.ORDER_DELETED:  # the body is only {"id": N}
             woo_id = int(doc["id"])
-            return lambda client: signal_trashed(client, store, woo_id)
+            return lambda sagas: sagas.order_trashed(store, woo_id)
         order = mapping.order_from_woo(doc, store=store)
-        return lambda client: forward_order(client, order, self._settings)
+        return lambda sagas: sagas.forward_order(order)
 
     async def _mark(self, entry_id: int, status: str, note: str) -> None:
         await asyncio.to_thread(self._ledger.inbox_mark, entry_id, InboxStatus(status),

@@ -10,21 +10,21 @@ list below is short on purpose; `wooerp orders stuck` lists the sagas.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from prometheus_client import Gauge
-from temporalio.client import Client
+
+from workers.sagas.client import SagaClient
+from workflows.stages import Stage
 
 SAGAS = ("OrderSaga", "RefundSaga", "ReturnSaga")
 WATCHED = (
-    ("OrderSaga", "awaiting_erp"),  # paid, not yet accepted by the ERP
-    ("OrderSaga", "awaiting_shipment"),  # booked in the ERP, not shipped
-    ("OrderSaga", "awaiting_invoice"),  # shipped, no posted invoice yet
-    ("RefundSaga", "awaiting_approval"),
-    ("RefundSaga", "posting_credit_note"),  # money back in the store, not yet in the books
-    ("ReturnSaga", "awaiting_receipt"),
+    ("OrderSaga", Stage.AWAITING_ERP),
+    ("OrderSaga", Stage.AWAITING_SHIPMENT),
+    ("OrderSaga", Stage.AWAITING_INVOICE),
+    ("RefundSaga", Stage.AWAITING_APPROVAL),
+    ("RefundSaga", Stage.POSTING_CREDIT_NOTE),
+    ("ReturnSaga", Stage.AWAITING_RECEIPT),
 )
-TIMEOUT = timedelta(seconds=5)
 
 NEEDING_ATTENTION = Gauge("wooerp_sagas_needing_attention",
                           "Open sagas parked in needs_attention, waiting for a person", ["saga"])
@@ -33,19 +33,18 @@ VISIBILITY_UP = Gauge("wooerp_saga_gauges_up",
                       "1 if the saga gauges were read from Temporal at the last scrape")
 
 
-async def refresh(client: Client | None, workflow_queue: str) -> None:
+async def refresh(sagas: SagaClient | None) -> None:
     """Update the gauges; on failure keep the last values and say so."""
-    if client is None:
+    if sagas is None:
         VISIBILITY_UP.set(0)
         return
-    running = f'TaskQueue = "{workflow_queue}" AND ExecutionStatus = "Running"'
+    running = f'TaskQueue = "{sagas.workflow_queue}" AND ExecutionStatus = "Running"'
 
     async def count(extra: str) -> int:
-        found = await client.count_workflows(f"{running} AND {extra}", rpc_timeout=TIMEOUT)
-        return found.count
+        return await sagas.count(f"{running} AND {extra}")
 
     queries = [f'WorkflowType = "{saga}" AND NeedsAttention = true' for saga in SAGAS]
-    queries += [f'WorkflowType = "{saga}" AND SagaStage = "{stage}"' for saga, stage in WATCHED]
+    queries += [f'WorkflowType = "{saga}" AND SagaStage = "{stage.value}"' for saga, stage in WATCHED]
     try:
         counts = await asyncio.gather(*(count(q) for q in queries))
     except Exception:  # a scrape must answer even when Temporal does not

@@ -1,7 +1,8 @@
 """The support API: helpdesk tools approve refunds and returns over HTTP.
 
 Bearer-token auth: 401 without a token, 403 with a wrong one (compared in
-constant time). Every route calls the same service as the CLI.
+constant time). Every route calls the saga client API, as the CLI does; an
+outcome it raises carries the HTTP status to answer with.
 """
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from canonical.entities import ReturnLine
 from canonical.money import Money
-from workers import support_service as svc
-from workers.policies import refund_policy
+from workers.sagas.client import SagaClient
+from workers.sagas.outcomes import SagaCallError
 
 Handler = Callable[[Request], Awaitable[JSONResponse]]
 
@@ -38,29 +37,21 @@ def _authorized(request: Request) -> JSONResponse | None:
     return None
 
 
-def guarded(handler: Callable[[Request, Any], Awaitable[Any]]) -> Handler:
-    """Auth, a Temporal client, JSON in and out, and errors as 4xx with a reason."""
+def guarded(handler: Callable[[Request, SagaClient], Awaitable[Any]]) -> Handler:
+    """Auth, a saga client, JSON in and out, and errors as 4xx with a reason."""
     async def endpoint(request: Request) -> JSONResponse:
         denied = _authorized(request)
         if denied:
             return denied
-        client = await request.app.state.temporal.get()
-        if client is None:
+        sagas = await request.app.state.sagas.get()
+        if sagas is None:
             return JSONResponse({"error": "Temporal is unreachable, try again"}, status_code=503)
         try:
-            result = await handler(request, client)
+            result = await handler(request, sagas)
         except (ValueError, ValidationError, KeyError, InvalidOperation) as exc:
             return JSONResponse({"error": f"bad request: {exc}"}, status_code=400)
-        except WorkflowUpdateFailedError as exc:
-            return JSONResponse({"error": getattr(exc.cause, "message", str(exc.cause))},
-                                status_code=409)
-        except svc.Refused as exc:
-            return JSONResponse({"error": str(exc)}, status_code=409)
-        except (RPCError, RPCTimeoutOrCancelledError) as exc:
-            if svc.unanswered(exc):
-                return JSONResponse({"error": svc.NO_ANSWER}, status_code=504)
-            status = 404 if exc.status == RPCStatusCode.NOT_FOUND else 502
-            return JSONResponse({"error": exc.message}, status_code=status)
+        except SagaCallError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=exc.http_status)
         body = result.model_dump(mode="json") if hasattr(result, "model_dump") else result
         return JSONResponse(body)
     return endpoint
@@ -77,69 +68,65 @@ def _lines(raw: dict[str, Any] | None) -> dict[int, int]:
     return {int(k): int(v) for k, v in (raw or {}).items()}
 
 
-async def request_refund(request: Request, client) -> dict[str, str]:
+async def request_refund(request: Request, sagas: SagaClient) -> dict[str, str]:
     b = await _json(request)
     amount = Money.of(Decimal(str(b["amount"])), b.get("currency", "USD")) if "amount" in b else None
-    settings = request.app.state.settings
-    wid = await svc.request_refund(
-        client, store=b["store"], order_id=int(b["order_id"]), requested_by=b.get("by", "support"),
-        lines=_lines(b.get("lines")), amount=amount, reason=b.get("reason", ""), key=b.get("key"),
-        policy=refund_policy(settings), task_queue=settings.temporal.queue("orders"))
+    wid = await sagas.request_refund(
+        store=b["store"], order_id=int(b["order_id"]), requested_by=b.get("by", "support"),
+        lines=_lines(b.get("lines")), amount=amount, reason=b.get("reason", ""), key=b.get("key"))
     return {"workflow_id": wid}
 
 
-async def approve_refund(request: Request, client):
+async def approve_refund(request: Request, sagas: SagaClient):
     b = await _json(request)
-    return await svc.approve_refund(client, request.path_params["wid"], b.get("by", "support"))
+    return await sagas.approve_refund(request.path_params["wid"], b.get("by", "support"))
 
 
-async def reject_refund(request: Request, client):
+async def reject_refund(request: Request, sagas: SagaClient):
     b = await _json(request)
-    return await svc.reject_refund(client, request.path_params["wid"], b.get("by", "support"),
-                                   b["reason"])
+    return await sagas.reject_refund(request.path_params["wid"], b.get("by", "support"),
+                                     b["reason"])
 
 
-async def refund_status(request: Request, client):
-    return await svc.refund_status(client, request.path_params["wid"])
+async def refund_status(request: Request, sagas: SagaClient):
+    return await sagas.refund_status(request.path_params["wid"])
 
 
-async def authorize_return(request: Request, client) -> dict[str, str]:
+async def authorize_return(request: Request, sagas: SagaClient) -> dict[str, str]:
     b = await _json(request)
     lines = [ReturnLine.model_validate(l) for l in b["lines"]]
-    settings = request.app.state.settings
-    wid = await svc.authorize_return(
-        client, store=b["store"], rma=b["rma"], order_id=int(b["order_id"]), lines=lines,
-        authorized_by=b.get("by", "support"), reason=b.get("reason", ""),
-        refund_policy=refund_policy(settings), task_queue=settings.temporal.queue("orders"))
+    wid = await sagas.authorize_return(
+        store=b["store"], rma=b["rma"], order_id=int(b["order_id"]), lines=lines,
+        authorized_by=b.get("by", "support"), reason=b.get("reason", ""))
     return {"workflow_id": wid}
 
 
-async def receive_return(request: Request, client):
+async def receive_return(request: Request, sagas: SagaClient):
     b = await _json(request)
     p = request.path_params
-    return await svc.receive_return(client, p["store"], p["rma"], _lines(b.get("lines")))
+    return await sagas.receive_return(p["store"], p["rma"], _lines(b.get("lines")))
 
 
-async def return_status(request: Request, client):
+async def return_status(request: Request, sagas: SagaClient):
     p = request.path_params
-    return await svc.return_status(client, p["store"], p["rma"])
+    return await sagas.return_status(p["store"], p["rma"])
 
 
-async def order_status(request: Request, client):
+async def order_status(request: Request, sagas: SagaClient):
     p = request.path_params
-    return await svc.order_status(client, p["store"], int(p["order_id"]))
+    return await sagas.order_status(p["store"], int(p["order_id"]))
 
 
-async def retry_order(request: Request, client) -> dict[str, str]:
+async def retry_order(request: Request, sagas: SagaClient) -> dict[str, str]:
     p = request.path_params
-    await svc.retry_order(client, p["store"], int(p["order_id"]))
+    await sagas.retry_order(p["store"], int(p["order_id"]))
     return {"sent": "retry"}
 
 
-async def resolve_order(request: Request, client) -> dict[str, str]:
+async def resolve_order(request: Request, sagas: SagaClient) -> dict[str, str]:
     b = await _json(request)
     p = request.path_params
-    await svc.resolve_order(client, p["store"], int(p["order_id"]), b.get("note", "resolved"))
+    await sagas.resolve_order(p["store"], int(p["order_id"]), b.get("note", "resolved"))
     return {"sent": "resolve"}
 
 

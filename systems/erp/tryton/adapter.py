@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from canonical.entities import Address, Customer, Order, RefundLine
+from canonical.erp import CreditNote, ErpSale
 from canonical.money import Money
 from systems.erp.errors import ErpNotFound, ErpRejectedError, ErpUnknownSku
-from systems.erp.port import ErpCreditNote, ErpProduct, ErpSale
+from systems.erp.port import ErpProduct
 from systems.erp.tryton.cancellation import SaleCancellation
 from systems.erp.tryton.documents import Documents
 from systems.erp.tryton.parties import Parties
@@ -98,7 +99,7 @@ class TrytonErp:
 
     async def create_credit_note(self, sale_external_ref: str, refund_ref: str,
                                  lines: Sequence[RefundLine], restock: bool,
-                                 amount: Money | None = None) -> ErpCreditNote:
+                                 amount: Money | None = None) -> CreditNote:
         refunds = Refunds(self.rpc, self.documents, await self.products())
         return await refunds.create(sale_external_ref, refund_ref, lines, restock, amount)
 

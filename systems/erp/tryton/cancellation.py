@@ -23,7 +23,7 @@ the integration user should be in neither (the sandbox's admin is).
 from __future__ import annotations
 
 from systems.erp.errors import ErpCannotCancel, ErpRejectedError
-from systems.erp.port import ErpSale
+from canonical.erp import ErpSale
 from systems.erp.tryton.documents import Documents
 from systems.erp.tryton.rpc import TrytonRpc
 
@@ -72,19 +72,19 @@ class SaleCancellation:
         # invoice, so if the accountant posts it meanwhile we stop before any
         # shipment is touched.
         for invoice in sale.invoices:
-            await self._press(sale, "account.invoice", invoice.id, "cancel", INVOICE_CANCEL_FROM)
-        await self._require_cancelled(sale, "account.invoice", [i.id for i in sale.invoices])
+            await self._press(sale, "account.invoice", invoice.erp_id, "cancel", INVOICE_CANCEL_FROM)
+        await self._require_cancelled(sale, "account.invoice", [i.erp_id for i in sale.invoices])
         # Cancelling a shipment cancels its moves, which frees the forecast stock.
         for shipment in sale.shipments:
-            await self._press(sale, "stock.shipment.out", shipment.id, "cancel",
+            await self._press(sale, "stock.shipment.out", shipment.erp_id, "cancel",
                               SHIPMENT_CANCEL_FROM)
-        await self._require_cancelled(sale, "stock.shipment.out", [s.id for s in sale.shipments])
+        await self._require_cancelled(sale, "stock.shipment.out", [s.erp_id for s in sale.shipments])
         for wizard in EXCEPTION_WIZARDS:
-            await self._ignore_cancelled(sale.id, *wizard)
+            await self._ignore_cancelled(sale.erp_id, *wizard)
         # The wizards queue `process`; with a queue worker that runs later,
         # so process now to close the sale before we read it back.
-        if await self.documents.sale_state(sale.id) != "done":
-            await self.rpc.button("sale.sale", "process", [sale.id])
+        if await self.documents.sale_state(sale.erp_id) != "done":
+            await self.rpc.button("sale.sale", "process", [sale.erp_id])
 
     async def _press(self, sale: ErpSale, model: str, record_id: int, button: str,
                      from_states: set[str] | frozenset[str]) -> None:

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from canonical.money import Money
 from systems.erp.errors import ErpRejectedError
-from systems.erp.port import ErpInvoice, ErpSale, ErpShipment
+from canonical.erp import ErpSale, Invoice, Shipment
 from systems.erp.tryton.rpc import TrytonRpc
 
 SALE_FIELDS = ["number", "wooerp_ref", "state", "shipment_state", "invoice_state",
@@ -33,31 +33,31 @@ class Documents:
         row, = await self.rpc.read("sale.sale", [sale_id], SALE_FIELDS)
         currency = await self.currency_code(row["currency"])
         return ErpSale(
-            id=row["id"], number=row["number"], external_ref=row["wooerp_ref"],
+            erp_id=row["id"], number=row["number"], external_ref=row["wooerp_ref"],
             state=row["state"], shipment_state=row["shipment_state"],
             invoice_state=row["invoice_state"],
             shipments=await self._shipments("stock.shipment.out", row["shipments"]),
             return_shipments=await self._shipments(
                 "stock.shipment.out.return", row["shipment_returns"]),
             invoices=await self.invoices(row["invoices"], currency),
-            untaxed_amount=_money(row["untaxed_amount"], currency),
-            tax_amount=_money(row["tax_amount"], currency),
-            total_amount=_money(row["total_amount"], currency))
+            untaxed=_money(row["untaxed_amount"], currency),
+            tax=_money(row["tax_amount"], currency),
+            total=_money(row["total_amount"], currency))
 
-    async def invoices(self, ids: list[int], currency: str) -> list[ErpInvoice]:
+    async def invoices(self, ids: list[int], currency: str) -> list[Invoice]:
         if not ids:
             return []
         rows = await self.rpc.read("account.invoice", ids, ["number", "state", "total_amount"])
-        return [ErpInvoice(
-            id=r["id"], number=r["number"], state=r["state"],
+        return [Invoice(
+            erp_id=r["id"], number=r["number"], state=r["state"],
             kind="credit_note" if (r["total_amount"] or 0) < 0 else "invoice",
             total=_money(r["total_amount"], currency)) for r in rows]
 
-    async def _shipments(self, model: str, ids: list[int]) -> list[ErpShipment]:
+    async def _shipments(self, model: str, ids: list[int]) -> list[Shipment]:
         if not ids:
             return []
         rows = await self.rpc.read(model, ids, ["number", "state"])
-        return [ErpShipment(id=r["id"], number=r["number"], state=r["state"]) for r in rows]
+        return [Shipment(erp_id=r["id"], number=r["number"], state=r["state"]) for r in rows]
 
     async def currency_code(self, currency_id: int) -> str:
         if currency_id not in self._currencies:

@@ -20,7 +20,7 @@ from typing import Sequence
 from canonical.entities import RefundLine
 from canonical.money import Money
 from systems.erp.errors import ErpNotFound, ErpRejectedError, ErpUnknownSku
-from systems.erp.port import ErpCreditNote
+from canonical.erp import CreditNote
 from systems.erp.tryton.documents import Documents
 from systems.erp.tryton.products import Products
 from systems.erp.tryton.rpc import TrytonRpc
@@ -35,7 +35,7 @@ class Refunds:
         self.rpc, self.documents, self.products = rpc, documents, products
 
     async def create(self, sale_ref: str, refund_ref: str, lines: Sequence[RefundLine],
-                     restock: bool, amount: Money | None) -> ErpCreditNote:
+                     restock: bool, amount: Money | None) -> CreditNote:
         return_id = await self.documents.find_sale(refund_ref)
         if return_id is None:
             return_id = await self._create(sale_ref, refund_ref, lines, restock, amount)
@@ -43,21 +43,23 @@ class Refunds:
         await self.documents.advance("sale.sale", return_id, "confirm", {"quotation"})
         sale = await self.documents.read_sale(return_id)
         for invoice in sale.invoices:
-            await self.documents.advance("account.invoice", invoice.id, "post",
+            await self.documents.advance("account.invoice", invoice.erp_id, "post",
                                          {"draft", "validated"})
         for shipment in sale.return_shipments:  # only restocked refunds have one
-            await self.documents.advance("stock.shipment.out.return", shipment.id, "receive",
+            await self.documents.advance("stock.shipment.out.return", shipment.erp_id, "receive",
                                          {"draft"})
-            await self.documents.advance("stock.shipment.out.return", shipment.id, "do",
+            await self.documents.advance("stock.shipment.out.return", shipment.erp_id, "do",
                                          {"received"})
         sale = await self.documents.read_sale(return_id)
         invoice = sale.invoices[0] if sale.invoices else None
-        return ErpCreditNote(
-            id=sale.id, number=sale.number, refund_ref=refund_ref, sale_external_ref=sale_ref,
-            state=sale.state, invoice=invoice, return_shipments=sale.return_shipments,
+        return CreditNote(
+            erp_id=sale.erp_id, refund_ref=refund_ref, sale_external_ref=sale_ref,
+            number=invoice.number if invoice and invoice.number else sale.document,
+            state=invoice.state if invoice else sale.state, invoice=invoice,
+            return_shipments=sale.return_shipments,
             restocked=bool(sale.return_shipments)
             and all(s.state == "done" for s in sale.return_shipments),
-            total=sale.total_amount)
+            total=sale.total)
 
     async def _create(self, sale_ref: str, refund_ref: str, lines: Sequence[RefundLine],
                       restock: bool, amount: Money | None) -> int:

@@ -1,0 +1,80 @@
+"""Every activity a workflow can call: its name, its task queue, and the
+types it takes and returns, in one typed reference.
+
+Workflows cannot import the activity classes (they hold clients and
+databases, which the workflow sandbox must not load), so they call these
+references instead:
+
+    sale = await call(ERP_GET_SALE, ref)  # -> ErpSale, typed
+
+and the implementations register under the same name:
+
+    @activity.defn(name=ERP_GET_SALE.name)
+
+tests/unit/test_activity_refs.py checks that each reference's types are the
+implementation's annotations, so a call site can never decode a result into
+the wrong type. Pure (canonical + pydantic): safe in the workflow sandbox.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from activities.contracts import (AcceptOrderInput, CancelWooOrderInput, CreateWooRefundInput,
+                                  CreditNoteInput, Forwarded, MarkShippedInput, OrderRef,
+                                  PingInput, RefundRef, ValidateOrderInput, ValidationReport,
+                                  WriteBackInput)
+from canonical.entities import Order, Refund
+from canonical.erp import CreditNote, ErpSale
+from canonical.events import BusinessEvent
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+class Queue(StrEnum):
+    """One task queue per system, so each can be rate-limited and scaled alone."""
+
+    WORKFLOWS = "orders"
+    WOOCOMMERCE = "woocommerce"
+    ERP = "erp"
+    LEDGER = "ledger"
+    SAGAS = "sagas"  # activities that start or signal other sagas (reconcile, backfill)
+
+
+@dataclass(frozen=True)
+class ActivityRef(Generic[A, R]):
+    name: str
+    queue: Queue
+    arg: type[A]
+    result: type[R]
+    timeout_seconds: int = 30  # start-to-close of one attempt
+
+
+def _ref(name: str, queue: Queue, arg: type[A], result: type[R]) -> ActivityRef[A, R]:
+    timeout = {Queue.ERP: 60, Queue.WOOCOMMERCE: 30, Queue.LEDGER: 15, Queue.SAGAS: 30}[queue]
+    return ActivityRef(name, queue, arg, result, timeout)
+
+
+NONE: Any = type(None)
+
+WOO_GET_ORDER = _ref("woo.get_order", Queue.WOOCOMMERCE, OrderRef, Order)
+WOO_GET_REFUND = _ref("woo.get_refund", Queue.WOOCOMMERCE, RefundRef, Refund)
+WOO_WRITE_ERP_DOCUMENT = _ref("woo.write_erp_document", Queue.WOOCOMMERCE, WriteBackInput, NONE)
+WOO_MARK_SHIPPED = _ref("woo.mark_shipped", Queue.WOOCOMMERCE, MarkShippedInput, NONE)
+WOO_CANCEL_ORDER = _ref("woo.cancel_order", Queue.WOOCOMMERCE, CancelWooOrderInput, NONE)
+WOO_CREATE_REFUND = _ref("woo.create_refund", Queue.WOOCOMMERCE, CreateWooRefundInput, int)
+ERP_VALIDATE_ORDER = _ref("erp.validate_order", Queue.ERP, ValidateOrderInput, ValidationReport)
+ERP_ACCEPT_ORDER = _ref("erp.accept_order", Queue.ERP, AcceptOrderInput, ErpSale)
+ERP_GET_SALE = _ref("erp.get_sale", Queue.ERP, str, ErpSale)
+ERP_CANCEL_SALE = _ref("erp.cancel_sale", Queue.ERP, str, NONE)
+ERP_CREDIT_NOTE = _ref("erp.credit_note", Queue.ERP, CreditNoteInput, CreditNote)
+LEDGER_RECORD_EVENT = _ref("ledger.record_event", Queue.LEDGER, BusinessEvent, bool)
+PING_RECORD = _ref("ping.record", Queue.LEDGER, PingInput, bool)
+# Implemented by the saga client API (workers/sagas/activities.py): the same
+# signal-with-start as a webhook, for the workflows that drive other sagas.
+SAGAS_FORWARD_ORDER = _ref("sagas.forward_order", Queue.SAGAS, Order, Forwarded)
+
+ALL: tuple[ActivityRef[Any, Any], ...] = tuple(
+    v for v in list(globals().values()) if isinstance(v, ActivityRef))

@@ -1,0 +1,258 @@
+"""Saga logic on a real Temporal dev server with zero-latency fake activities.
+
+The real-pieces versions of these paths are in tests/e2e/; these pin down
+the workflow's own decisions (parking, retry, compensation, approval) fast.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from canonical.entities import ReturnLine
+from sandbox.fake_systems import FakeWorld, sample_order
+from tests.workflows.saga_harness import fake_workers, wait_for
+from workflows.order_saga import OrderSaga
+from workflows.order_types import OrderSagaInput, SagaPolicy
+from workflows.refund_saga import RefundSaga
+from workflows.refund_types import (LineRequest, RefundPolicy, RefundSagaInput, ReturnSagaInput)
+from workers.sagas import support as svc
+from workflows import search
+from workflows.return_saga import ReturnSaga
+
+FAST = SagaPolicy(poll_initial_seconds=0.05, poll_max_seconds=0.2)
+
+
+def new_id() -> int:
+    return uuid.uuid4().int % 10**8
+
+
+async def start_order(client, queue, order, policy=FAST):
+    return await client.start_workflow(
+        OrderSaga.run, OrderSagaInput(store=order.store, woo_order_id=order.woo_id, policy=policy),
+        id=f"order:{order.store}:{order.woo_id}", task_queue=queue,
+        start_signal="woo_order_updated", start_signal_args=[order])
+
+
+async def test_paid_order_walks_to_closed_and_records_every_event(temporal_client):
+    world = FakeWorld()
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        result = await (await start_order(temporal_client, queue, sample_order(oid))).result()
+    assert result.stage == "closed" and result.order_status == "closed"
+    assert [e.type for e in world.events] == [
+        "OrderCaptured", "PaymentAuthorized", "OrderValidated", "OrderAccepted",
+        "ShipmentConfirmed", "InvoicePosted", "OrderClosed"]
+    assert world.woo_calls == [f"write_back:{oid}:SO1", f"completed:{oid}"]
+
+
+async def test_unpaid_order_waits_and_an_older_payload_does_not_win(temporal_client):
+    world = FakeWorld()
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        t1 = datetime(2026, 11, 26, 13, tzinfo=timezone.utc)
+        h = await start_order(temporal_client, queue, sample_order(oid, status="pending"))
+        await wait_for(h, OrderSaga.status, lambda s: s.stage == "awaiting_payment")
+        await h.signal(OrderSaga.woo_order_updated, sample_order(oid, status="processing", modified=t1))
+        # a stale delivery (older date_modified) arriving late must not undo the payment
+        await h.signal(OrderSaga.woo_order_updated, sample_order(oid, status="pending"))
+        result = await h.result()
+    assert result.stage == "closed" and result.woo_status == "processing"
+
+
+async def test_unknown_sku_parks_then_retry_accepts(temporal_client):
+    world = FakeWorld()
+    async with fake_workers(temporal_client, world) as queue:
+        h = await start_order(temporal_client, queue, sample_order(new_id(), sku="WOO-NEW"))
+        parked = await wait_for(h, OrderSaga.status, lambda s: s.stage == "needs_attention")
+        assert "WOO-NEW" in parked.last_error and parked.order_status == "needs_attention"
+        desc = await h.describe()
+        assert desc.typed_search_attributes  # stage and reason are searchable
+        world.known_skus.add("WOO-NEW")
+        await h.signal(OrderSaga.retry)
+        result = await h.result()
+    assert result.stage == "closed" and result.last_error is None
+
+
+async def test_cancel_before_shipment_cancels_the_erp_sale(temporal_client):
+    world = FakeWorld(ship_immediately=False)
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        h = await start_order(temporal_client, queue, sample_order(oid))
+        await wait_for(h, OrderSaga.status, lambda s: s.stage == "awaiting_shipment")
+        later = datetime(2026, 11, 27, tzinfo=timezone.utc)
+        await h.signal(OrderSaga.woo_order_updated, sample_order(oid, status="cancelled", modified=later))
+        result = await h.result()
+    assert result.stage == "cancelled" and f"woo:default:{oid}" in world.cancelled
+    assert world.events[-1].type == "OrderCancelled" and world.events[-1].erp_sale_cancelled
+
+
+async def test_resolve_ends_a_parked_saga(temporal_client):
+    world = FakeWorld()
+    async with fake_workers(temporal_client, world) as queue:
+        h = await start_order(temporal_client, queue, sample_order(new_id(), sku="WOO-NEVER"))
+        await wait_for(h, OrderSaga.status, lambda s: s.stage == "needs_attention")
+        await h.signal(OrderSaga.resolve, "booked by hand as SO-77")
+        assert (await h.result()).stage == "resolved"
+
+
+def refund_input(oid, key, **kw):
+    return RefundSagaInput(store="default", woo_order_id=oid, key=key, origin="support",
+                           requested_by="agent", **kw)
+
+
+async def test_refund_waits_for_approval_and_refuses_a_second_one(temporal_client):
+    world = FakeWorld()
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        h = await temporal_client.start_workflow(
+            RefundSaga.run, refund_input(oid, "a", lines=[LineRequest(line_id=oid * 10, quantity=1)]),
+            id=f"refund:default:{oid}:a", task_queue=queue)
+        await wait_for(h, RefundSaga.status, lambda s: s.stage == "awaiting_approval")
+        assert world.woo_calls == []  # nothing moves before approval
+        await h.execute_update(RefundSaga.approve, "alice")
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await h.execute_update(RefundSaga.approve, "bob")
+        assert "already approved by alice" in refused.value.cause.message
+        result = await h.result()
+        with pytest.raises(svc.Refused, match="cannot approve: refund:default:.* already ended"):
+            await svc.approve_refund(temporal_client, h.id, "carol")  # what the API/CLI call
+    assert result.stage == "completed" and result.decided_by == "alice"
+    assert world.woo_calls == [f"refund:{oid}:13.75"]  # one unit of 2 x 12.50 + 10 % tax
+    assert [e.type for e in world.events][-3:] == ["CreditNotePosted", "StockDisposed",
+                                                    "RefundCompleted"]
+
+
+async def test_over_refund_is_refused_before_money_moves(temporal_client):
+    world = FakeWorld()
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        h = await temporal_client.start_workflow(
+            RefundSaga.run, refund_input(oid, "b", amount={"amount": "27.51", "currency": "USD"}),
+            id=f"refund:default:{oid}:b", task_queue=queue)
+        result = await h.result()
+    assert result.stage == "rejected" and "exceeds the 27.50 USD left" in result.last_error
+    assert world.woo_calls == [] and world.credit_notes == {}
+
+
+async def test_credit_note_failing_after_money_parks_and_never_refunds_twice(temporal_client):
+    world = FakeWorld(credit_note_fails=True)
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        h = await temporal_client.start_workflow(
+            RefundSaga.run, refund_input(oid, "c", amount={"amount": "5.00", "currency": "USD"},
+                                         policy=RefundPolicy(auto_approve_below=10)),
+            id=f"refund:default:{oid}:c", task_queue=queue)
+        parked = await wait_for(h, RefundSaga.status, lambda s: s.stage == "needs_attention")
+        assert parked.last_error.startswith("money already refunded in WooCommerce")
+        world.credit_note_fails = False
+        await h.signal(RefundSaga.retry)
+        result = await h.result()
+    assert result.stage == "completed" and result.decided_by == "auto-approval"
+    assert world.woo_calls == [f"refund:{oid}:5.00"]
+
+
+async def test_partial_receipt_refunds_only_received_units(temporal_client):
+    world = FakeWorld()
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        h = await temporal_client.start_workflow(
+            ReturnSaga.run, ReturnSagaInput(
+                store="default", rma=f"RMA{oid}", woo_order_id=oid, authorized_by="agent",
+                lines=[ReturnLine(line_id=oid * 10, sku="WOO-MUG", quantity=2)]),
+            id=f"return:default:RMA{oid}", task_queue=queue)
+        await wait_for(h, ReturnSaga.status, lambda s: s.stage == "awaiting_receipt")
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await h.execute_update(ReturnSaga.receive, {oid * 10: 3})
+        assert "authorized 2" in refused.value.cause.message
+        await h.execute_update(ReturnSaga.receive, {oid * 10: 1})
+        result = await h.result()
+    assert result.stage == "closed" and result.received == {oid * 10: 1}
+    assert world.woo_calls == [f"refund:{oid}:13.75"]  # 1 of 2 units, tax included
+
+
+async def test_undecided_refund_escalates_after_a_day(time_skipping_env):
+    """No decision within the escalation time (a day by default) parks the
+    refund for a person; approval still completes it. Time-skipping server."""
+    env, world = time_skipping_env, FakeWorld()
+    async with fake_workers(env.client, world) as queue:
+        oid = new_id()
+        h = await env.client.start_workflow(
+            RefundSaga.run, refund_input(oid, "e", lines=[LineRequest(line_id=oid * 10, quantity=2)]),
+            id=f"refund:default:{oid}:e", task_queue=queue)
+        await wait_for(h, RefundSaga.status, lambda s: s.stage == "awaiting_approval")
+        await env.sleep(timedelta(hours=23))
+        assert (await h.query(RefundSaga.status)).stage == "awaiting_approval"
+        await env.sleep(timedelta(hours=2))
+        parked = await wait_for(h, RefundSaga.status, lambda s: s.stage == "needs_attention")
+        assert "undecided for 1 day" in parked.last_error and world.woo_calls == []
+        await h.execute_update(RefundSaga.approve, "lead")
+        result = await h.result()
+    assert result.stage == "completed" and world.woo_calls == [f"refund:{oid}:27.50"]
+
+
+@pytest.mark.parametrize("policy,stage,woo_calls", [
+    ("park", "needs_attention", []),
+    ("cancel_and_refund", "cancelled", ["refund:{oid}:27.50", "cancelled:{oid}"]),
+])
+async def test_erp_rejection_follows_the_configured_policy(temporal_client, policy, stage,
+                                                           woo_calls):
+    world = FakeWorld(erp_rejects="Customer is on credit hold")
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        h = await start_order(temporal_client, queue, sample_order(oid),
+                              FAST.model_copy(update={"on_erp_rejection": policy}))
+        status = await wait_for(h, OrderSaga.status, lambda s: s.stage == stage)
+    told = status.last_error if stage == "needs_attention" else world.events[-1].reason
+    assert "credit hold" in told  # the ERP's reason reaches whoever must act
+    assert world.woo_calls == [c.format(oid=oid) for c in woo_calls]
+    assert "OrderRejected" in [e.type for e in world.events]
+
+
+async def test_stage_since_marks_entering_the_stage_not_the_last_poll(temporal_client):
+    """`wooerp orders stuck --older-than 1h` finds an order waiting for its
+    shipment for hours only if polling the ERP leaves StageSince alone."""
+    world = FakeWorld(ship_immediately=False)
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        h = await start_order(temporal_client, queue, sample_order(oid))
+        await wait_for(h, OrderSaga.status, lambda s: s.stage == "awaiting_shipment")
+        entered = (await h.describe()).typed_search_attributes.get(search.STAGE_SINCE)
+        reads = world.sale_reads
+        await wait_for(h, OrderSaga.status, lambda s: world.sale_reads >= reads + 3)
+        later = (await h.describe()).typed_search_attributes
+        await h.terminate("test over")
+    assert later.get(search.SAGA_STAGE) == "awaiting_shipment"
+    assert entered is not None and later.get(search.STAGE_SINCE) == entered
+
+
+async def test_a_trashed_order_holds_until_restored_and_a_stale_trash_is_ignored(
+        temporal_client):
+    world = FakeWorld(ship_immediately=False)
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        order = sample_order(oid)
+        minute = timedelta(minutes=1)
+        h = await start_order(temporal_client, queue, order)
+        await wait_for(h, OrderSaga.status, lambda s: s.stage == "awaiting_shipment")
+
+        world.orders[oid] = order.model_copy(
+            update={"woo_status": "trash", "date_modified": order.date_modified + minute})
+        await h.signal(OrderSaga.woo_order_trashed)
+        parked = await wait_for(h, OrderSaga.status, lambda s: s.stage == "needs_attention")
+        assert "trash" in parked.last_error
+        world.ship_immediately = True  # the ERP ships meanwhile: the saga must not go on
+        await h.signal(OrderSaga.erp_updated)
+        await h.signal(OrderSaga.retry)  # the store still has it in the trash: parked again
+        await wait_for(h, OrderSaga.status,
+                       lambda s: world.order_reads == 2 and s.stage == "needs_attention")
+        assert not any(c.startswith("completed:") for c in world.woo_calls)
+
+        restored = order.model_copy(update={"date_modified": order.date_modified + 2 * minute})
+        world.orders[oid] = restored
+        await h.signal(OrderSaga.woo_order_trashed)  # a late delivery: the store says no
+        await h.signal(OrderSaga.woo_order_updated, restored)  # order.restored
+        result = await h.result()
+    assert result.stage == "closed" and f"completed:{oid}" in world.woo_calls

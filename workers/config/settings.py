@@ -1,0 +1,261 @@
+"""Typed settings for every wooerp process.
+
+Sources, highest priority first:
+
+1. `WOOERP_*` environment variables; nested sections use `__`
+   (`WOOERP_TEMPORAL__ADDRESS`, `WOOERP_STORES__DEFAULT__URL`);
+2. a TOML file, named by `--config` or `WOOERP_CONFIG`;
+3. the defaults below (the embedded stack on one machine).
+
+Every secret is a `SecretStr` and may instead be given as a file path with
+the `_file` suffix (`WOOERP_ERP__PASSWORD_FILE=/run/secrets/erp`, or
+`password_file = "..."` in TOML), so secrets can come from Docker/Kubernetes
+secret mounts and never sit in the environment or in the config file.
+"""
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from activities.refs import Queue
+
+# Set by load_settings(config_file=...) so the TOML source can find the file
+# without a global; falls back to the WOOERP_CONFIG environment variable.
+_config_file: ContextVar[Path | None] = ContextVar("wooerp_config_file", default=None)
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message says what to fix."""
+
+
+def _default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "wooerp"
+
+
+def _read_secret_file(path: Path, field: str) -> str:
+    if not path.is_file():
+        raise ValueError(f"{field}: secret file {path} does not exist or is not a file")
+    try:
+        # Secret mounts usually end with a newline that is not part of the secret.
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as e:
+        raise ValueError(f"{field}: cannot read secret file {path}: {e.strerror}") from None
+
+
+def _is_secret(annotation: Any) -> bool:
+    return annotation is SecretStr or SecretStr in get_args(annotation)
+
+
+class Section(BaseModel):
+    """A settings section: unknown keys are errors (typos), secrets may come from files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secrets_from_files(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name, field in cls.model_fields.items():
+            if not _is_secret(field.annotation):
+                continue
+            file_key = f"{name}_file"
+            path = data.pop(file_key, None)
+            if path in (None, ""):
+                continue
+            if data.get(name) not in (None, ""):
+                raise ValueError(f"give either {name} or {file_key}, not both")
+            data[name] = _read_secret_file(Path(path), file_key)
+        return data
+
+
+class ActivityRates(Section):
+    """Activities per second per task queue, across all workers (enforced by the
+    server: max_task_queue_activities_per_second). None = unlimited."""
+
+    woocommerce: float | None = Field(20.0, gt=0)
+    erp: float | None = Field(20.0, gt=0)
+    ledger: float | None = None
+
+    def for_queue(self, queue: Queue) -> float | None:
+        """Task queue names are fixed (activities/refs.py `Queue`) because
+        workflows address activities by queue; only their rate limits are settings."""
+        return getattr(self, queue.value, None)
+
+
+class TemporalSettings(Section):
+    address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    ui_port: int = Field(8233, ge=1, le=65535)
+    api_key: SecretStr | None = None  # Temporal Cloud / secured clusters
+    tls: bool = False
+    activities_per_second: ActivityRates = Field(default_factory=lambda: ActivityRates())
+    activity_threads: int = Field(16, ge=1)  # thread pool for sync activities, per queue
+    graceful_shutdown_seconds: float = Field(10.0, ge=0)
+    # Suffix of every task queue (`orders@blue`, `erp@blue`, ...), so two
+    # deployments can share one cluster without taking each other's tasks.
+    deployment: str = Field("", pattern=r"^[A-Za-z0-9_.-]*$")
+
+    def queue(self, queue: Queue) -> str:
+        """The queue's name in this deployment (`orders@blue`)."""
+        return f"{queue.value}@{self.deployment}" if self.deployment else queue.value
+
+
+class StoreSettings(Section):
+    """One WooCommerce store; stores are keyed by a short code such as `default`."""
+
+    name: str = ""
+    url: str
+    consumer_key: SecretStr
+    consumer_secret: SecretStr
+    webhook_secret: SecretStr | None = None
+    timeout_seconds: float = Field(20.0, gt=0)
+    verify_tls: bool | str = True  # or a CA bundle path, for a store with its own CA
+
+
+class ErpSettings(Section):
+    url: str = "http://127.0.0.1:8000/"
+    database: str = "wooerp"
+    user: str = "admin"
+    password: SecretStr | None = None
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
+class SagaSettings(Section):
+    """How order sagas behave (see workflows/order_types.SagaPolicy)."""
+
+    on_erp_rejection: Literal["park", "cancel_and_refund"] = "park"
+    total_tolerance: Decimal = Field(Decimal("0.05"), ge=0)
+    poll_initial_seconds: float = Field(2.0, gt=0)
+    poll_max_seconds: float = Field(600.0, gt=0)
+    max_attempts: int = Field(8, ge=1)
+
+
+class RefundSettings(Section):
+    """Support approval of refunds (see workflows/refund_types.RefundPolicy)."""
+
+    auto_approve_below: Decimal = Field(Decimal("0"), ge=0)
+    escalate_after_seconds: float = Field(24 * 3600.0, gt=0)
+
+
+class IngressSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+
+
+class SupportSettings(Section):
+    api_token: SecretStr | None = None  # None disables the support API
+
+
+class LogSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["auto", "json", "console"] = "auto"  # auto: console on a TTY, else JSON
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, v: Any) -> Any:
+        return v.upper() if isinstance(v, str) else v
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WOOERP_",
+        env_nested_delimiter="__",
+        env_parse_none_str="none",
+        extra="forbid",
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str = ""  # default: sqlite file <data_dir>/ledger.sqlite
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
+    stores: dict[str, StoreSettings] = Field(default_factory=dict)
+    erp: ErpSettings = Field(default_factory=ErpSettings)
+    ingress: IngressSettings = Field(default_factory=IngressSettings)
+    saga: SagaSettings = Field(default_factory=SagaSettings)
+    refunds: RefundSettings = Field(default_factory=RefundSettings)
+    support: SupportSettings = Field(default_factory=SupportSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'ledger.sqlite'}"
+        return self
+
+    def store(self, code: str) -> StoreSettings:
+        try:
+            return self.stores[code]
+        except KeyError:
+            known = ", ".join(sorted(self.stores)) or "none configured"
+            raise SettingsError(
+                f"unknown store {code!r} (known: {known}); "
+                f"set WOOERP_STORES__{code.upper()}__URL and its keys"
+            ) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file.get() or _env_config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def _env_config_file() -> Path | None:
+    value = os.environ.get("WOOERP_CONFIG")
+    return Path(value) if value else None
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Load settings, turning every problem into one readable SettingsError."""
+    path = Path(config_file) if config_file else _env_config_file()
+    if path is not None and not path.is_file():
+        raise SettingsError(f"config file {path} does not exist")
+    token = _config_file.set(path)
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise SettingsError(_describe(e, path)) from None
+    except (ValueError, OSError) as e:  # e.g. a malformed TOML file
+        raise SettingsError(f"cannot read settings: {e}") from None
+    finally:
+        _config_file.reset(token)
+
+
+def _describe(error: ValidationError, path: Path | None) -> str:
+    where = f" (config file {path} and WOOERP_* environment)" if path else " (WOOERP_* environment)"
+    lines = [f"invalid settings{where}:"]
+    for err in error.errors(include_url=False, include_input=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "settings"
+        env = "WOOERP_" + "__".join(str(p) for p in err["loc"]).upper()
+        lines.append(f"  {loc} [{env}]: {err['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,181 @@
+"""The saga client API: the one place that starts, signals, updates and
+queries sagas, and turns Temporal's errors into outcomes (outcomes.py).
+
+The ingress, the support API, the CLI, and the reconcile and backfill
+starters all go through a `SagaClient`, so every entry point dedupes on the
+same business keys, uses this deployment's task queue and the policies of
+its settings, and fails in the same words:
+
+    sagas = await SagaClient.connect(settings)
+    wid = await sagas.request_refund(store="default", order_id=42, lines={7: 1})
+    status = await sagas.refund_status(wid)
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.refs import Queue
+from canonical.entities import Disposition, Order, ReturnLine
+from canonical.money import Money
+from workers.config.settings import Settings
+from workers.sagas import search_attributes, starts, support
+from workers.sagas.connect import connect
+from workers.sagas.outcomes import translated
+from workers.sagas.policies import refund_policy, saga_policy
+from workflows.order_types import SagaStatus, order_workflow_id
+from workflows.refund_types import RefundStatus, ReturnStatus
+
+VISIBILITY_TIMEOUT = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class SagaRow:
+    """One saga as visibility lists it (for `orders stuck` and the Web UI query)."""
+
+    workflow_id: str
+    stage: str | None
+    since: datetime | None
+    reason: str | None
+
+
+class SagaClient:
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self._client, self.settings = client, settings
+
+    @classmethod
+    async def connect(cls, settings: Settings, *, timeout: float = 10.0) -> SagaClient:
+        """Connect to this deployment's Temporal; raises outcomes.Unreachable."""
+        with translated():
+            return cls(await connect(settings.temporal, timeout=timeout), settings)
+
+    @property
+    def temporal(self) -> Client:
+        """The Temporal client itself, for the worker and search-attribute set-up."""
+        return self._client
+
+    @property
+    def workflow_queue(self) -> str:
+        return self.settings.temporal.queue(Queue.WORKFLOWS)
+
+    # orders -----------------------------------------------------------------------
+    @staticmethod
+    def order_workflow_id(store: str, woo_order_id: int) -> str:
+        return order_workflow_id(store, woo_order_id)
+
+    async def has_order_saga(self, store: str, woo_order_id: int) -> bool:
+        """Has this order a saga already (running or ended)?"""
+        with translated():
+            try:
+                await self._client.get_workflow_handle(
+                    order_workflow_id(store, woo_order_id)).describe(rpc_timeout=VISIBILITY_TIMEOUT)
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:
+                    return False
+                raise
+        return True
+
+    async def forward_order(self, order: Order) -> str:
+        """Everything one fresh order payload starts or signals: its OrderSaga
+        (signal-with-start) and a RefundSaga for each refund made in the store."""
+        with translated():
+            note = await starts.signal_order(self._client, order,
+                                             policy=saga_policy(self.settings),
+                                             task_queue=self.workflow_queue)
+            refunds = await starts.signal_refunds(self._client, order,
+                                                  policy=refund_policy(self.settings),
+                                                  task_queue=self.workflow_queue)
+        return f"{note}; started {', '.join(refunds)}" if refunds else str(note)
+
+    async def order_trashed(self, store: str, woo_order_id: int) -> str:
+        with translated():
+            return await starts.signal_trashed(self._client, store, woo_order_id)
+
+    async def order_status(self, store: str, order_id: int) -> SagaStatus:
+        with translated():
+            return await support.order_status(self._client, store, order_id)
+
+    async def retry_order(self, store: str, order_id: int) -> None:
+        with translated():
+            await support.retry_order(self._client, store, order_id)
+
+    async def resolve_order(self, store: str, order_id: int, note: str) -> None:
+        with translated():
+            await support.resolve_order(self._client, store, order_id, note)
+
+    # refunds and returns ------------------------------------------------------------
+    async def request_refund(self, *, store: str, order_id: int, requested_by: str = "support",
+                             lines: dict[int, int] | None = None, amount: Money | None = None,
+                             reason: str = "", key: str | None = None,
+                             disposition: Disposition = Disposition.RESTOCK) -> str:
+        with translated():
+            return await support.request_refund(
+                self._client, store=store, order_id=order_id, requested_by=requested_by,
+                lines=lines, amount=amount, reason=reason, key=key, disposition=disposition,
+                policy=refund_policy(self.settings), task_queue=self.workflow_queue)
+
+    async def approve_refund(self, workflow_id: str, by: str) -> RefundStatus:
+        with translated():
+            return await support.approve_refund(self._client, workflow_id, by)
+
+    async def reject_refund(self, workflow_id: str, by: str, reason: str) -> RefundStatus:
+        with translated():
+            return await support.reject_refund(self._client, workflow_id, by, reason)
+
+    async def refund_status(self, workflow_id: str) -> RefundStatus:
+        with translated():
+            return await support.refund_status(self._client, workflow_id)
+
+    async def authorize_return(self, *, store: str, rma: str, order_id: int,
+                               lines: list[ReturnLine], authorized_by: str = "support",
+                               reason: str = "") -> str:
+        with translated():
+            return await support.authorize_return(
+                self._client, store=store, rma=rma, order_id=order_id, lines=lines,
+                authorized_by=authorized_by, reason=reason,
+                refund_policy=refund_policy(self.settings), task_queue=self.workflow_queue)
+
+    async def receive_return(self, store: str, rma: str,
+                             quantities: dict[int, int]) -> ReturnStatus:
+        with translated():
+            return await support.receive_return(self._client, store, rma, quantities)
+
+    async def reject_return(self, store: str, rma: str, by: str, reason: str) -> ReturnStatus:
+        with translated():
+            return await support.reject_return(self._client, store, rma, by, reason)
+
+    async def return_status(self, store: str, rma: str) -> ReturnStatus:
+        with translated():
+            return await support.return_status(self._client, store, rma)
+
+    async def register_search_attributes(self) -> list[str]:
+        """Add wooerp's search attributes to the namespace; the names added."""
+        with translated():
+            return await search_attributes.register(self._client, self.settings.temporal.namespace)
+
+    # visibility -----------------------------------------------------------------------
+    async def count(self, query: str) -> int:
+        """How many sagas match a visibility query (scope it with `workflow_queue`)."""
+        with translated():
+            found = await self._client.count_workflows(query, rpc_timeout=VISIBILITY_TIMEOUT)
+        return found.count
+
+    async def list(self, query: str, limit: int = 500) -> list[SagaRow]:
+        """The sagas that match a visibility query, as the Web UI would list them."""
+        with translated():
+            return [_row(w) async for w in _listed(self._client, query, limit)]
+
+
+async def _listed(client: Client, query: str, limit: int) -> AsyncIterator:
+    async for w in client.list_workflows(query, limit=limit, rpc_timeout=VISIBILITY_TIMEOUT):
+        yield w
+
+
+def _row(w) -> SagaRow:  # noqa: ANN001 (temporalio's WorkflowExecution)
+    attrs = {pair.key.name: pair.value for pair in w.typed_search_attributes}
+    return SagaRow(workflow_id=w.id, stage=attrs.get("SagaStage"),
+                   since=attrs.get("StageSince"), reason=attrs.get("StuckReason"))

@@ -1,0 +1,15 @@
+"""Saga policies from settings: what the starters (ingress, CLI, backfill)
+pass to each new saga, so one place decides how sagas behave."""
+from __future__ import annotations
+
+from workers.config.settings import Settings
+from workflows.order_types import SagaPolicy
+from workflows.refund_types import RefundPolicy
+
+
+def saga_policy(settings: Settings) -> SagaPolicy:
+    return SagaPolicy(**settings.saga.model_dump())
+
+
+def refund_policy(settings: Settings) -> RefundPolicy:
+    return RefundPolicy(max_attempts=settings.saga.max_attempts, **settings.refunds.model_dump())

@@ -1,0 +1,58 @@
+"""Everything a wooerp worker runs: one list of workflows, and per task queue
+one list of activity factories.
+
+A factory takes the worker's `Resources` and returns activity callables,
+usually the bound methods of an activities class built on those resources:
+
+    Queue.LEDGER: [lambda r: activities_of(LedgerActivities(r.ledger))],
+"""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from activities.refs import Queue
+from activities.erp import ErpActivities
+from activities.ledger import LedgerActivities
+from activities.ping import PingActivities
+from activities.woocommerce import WooActivities
+from workers.sagas.activities import SagaActivities
+from workers.worker.resources import Resources
+from workflows.order_saga import OrderSaga
+from workflows.ping import PingWorkflow
+from workflows.refund_saga import RefundSaga
+from workflows.return_saga import ReturnSaga
+
+ActivityFactory = Callable[[Resources], Iterable[Callable[..., Any]]]
+
+WORKFLOWS: list[type] = [
+    OrderSaga,
+    RefundSaga,
+    ReturnSaga,
+    PingWorkflow,
+]
+
+ACTIVITIES: dict[Queue, list[ActivityFactory]] = {
+    Queue.WOOCOMMERCE: [
+        lambda r: activities_of(WooActivities(r.woo_clients)),
+    ],
+    Queue.ERP: [
+        lambda r: activities_of(ErpActivities(r.erp)),
+    ],
+    Queue.LEDGER: [
+        lambda r: activities_of(LedgerActivities(r.ledger)),
+        lambda r: activities_of(PingActivities(r.ledger)),
+    ],
+    Queue.SAGAS: [
+        lambda r: activities_of(SagaActivities(r.settings)),
+    ],
+}
+
+
+def activities_of(instance: object) -> list[Callable[..., Any]]:
+    """The @activity.defn methods of an activities object, bound to it."""
+    return [
+        method for _, method in inspect.getmembers(instance, inspect.ismethod)
+        if hasattr(method, "__temporal_activity_definition")
+    ]
