@@ -47,9 +47,10 @@ class ErpActivities:
     @activity.defn(name=refs.ERP_ACCEPT_ORDER.name)
     @classified
     async def accept_order(self, inp: AcceptOrderInput) -> ErpSale:
-        """Create (idempotent by external ref) and confirm the sale."""
-        await self._erp.create_sale(inp.order, inp.external_ref)
-        return await self._erp.confirm_sale(inp.external_ref)
+        """Create (idempotent by external ref) and confirm the sale, for the
+        party validation found: the sale created is the sale confirmed."""
+        return await self._erp.accept_sale(inp.order, inp.external_ref,
+                                           party_id=inp.erp_party_id or None)
 
     @activity.defn(name=refs.ERP_GET_SALE.name)
     @classified

@@ -50,11 +50,15 @@ class ActivityRef(Generic[A, R]):
     arg: type[A]
     result: type[R]
     timeout_seconds: int = 30  # start-to-close of one attempt
+    # Run inside the workflow's own worker, with no server round trip of its
+    # own (a local activity): for quick, idempotent writes such as the ledger's.
+    local: bool = False
 
 
-def _ref(name: str, queue: Queue, arg: type[A], result: type[R]) -> ActivityRef[A, R]:
+def _ref(name: str, queue: Queue, arg: type[A], result: type[R], *,
+         local: bool = False) -> ActivityRef[A, R]:
     timeout = {Queue.ERP: 60, Queue.WOOCOMMERCE: 30, Queue.LEDGER: 15, Queue.SAGAS: 30}[queue]
-    return ActivityRef(name, queue, arg, result, timeout)
+    return ActivityRef(name, queue, arg, result, timeout, local)
 
 
 NONE: Any = type(None)
@@ -70,7 +74,8 @@ ERP_ACCEPT_ORDER = _ref("erp.accept_order", Queue.ERP, AcceptOrderInput, ErpSale
 ERP_GET_SALE = _ref("erp.get_sale", Queue.ERP, str, ErpSale)
 ERP_CANCEL_SALE = _ref("erp.cancel_sale", Queue.ERP, str, NONE)
 ERP_CREDIT_NOTE = _ref("erp.credit_note", Queue.ERP, CreditNoteInput, CreditNote)
-LEDGER_RECORD_EVENT = _ref("ledger.record_event", Queue.LEDGER, BusinessEvent, bool)
+# Idempotent by event id, so a local run repeated after a worker crash records one fact.
+LEDGER_RECORD_EVENT = _ref("ledger.record_event", Queue.LEDGER, BusinessEvent, bool, local=True)
 PING_RECORD = _ref("ping.record", Queue.LEDGER, PingInput, bool)
 # Implemented by the saga client API (workers/sagas/activities.py): the same
 # signal-with-start as a webhook, for the workflows that drive other sagas.
@@ -78,3 +83,5 @@ SAGAS_FORWARD_ORDER = _ref("sagas.forward_order", Queue.SAGAS, Order, Forwarded)
 
 ALL: tuple[ActivityRef[Any, Any], ...] = tuple(
     v for v in list(globals().values()) if isinstance(v, ActivityRef))
+
+LOCAL: frozenset[str] = frozenset(r.name for r in ALL if r.local)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from temporalio import activity, workflow
 
 NOOP = "bench.noop"
+LOCAL = "local"  # a step run as a local activity, in the workflow's own worker
+LOCAL_MARKER = "core_local_activity"  # how a local activity shows in history
 
 
 @activity.defn(name=NOOP)
@@ -19,8 +21,13 @@ async def noop(step: int) -> int:
 class BareWorkflow:
     @workflow.run
     async def run(self, queues: list[str]) -> int:
-        """One no-op activity per entry, on that task queue; returns how many ran."""
+        """One no-op activity per entry, on that task queue (or local);
+        returns how many ran."""
         for step, queue in enumerate(queues):
-            await workflow.execute_activity(NOOP, step, task_queue=queue,
-                                            start_to_close_timeout=timedelta(seconds=30))
+            if queue == LOCAL:
+                await workflow.execute_local_activity(
+                    NOOP, step, start_to_close_timeout=timedelta(seconds=30))
+            else:
+                await workflow.execute_activity(NOOP, step, task_queue=queue,
+                                                start_to_close_timeout=timedelta(seconds=30))
         return len(queues)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import tempfile
 import time
 import uuid
@@ -30,10 +31,10 @@ from temporalio.worker import Worker
 from activities import refs
 from activities.contracts import AcceptOrderInput
 from canonical.erp import ErpSale
-from bench.bare_workflow import BareWorkflow, noop
+from bench.bare_workflow import LOCAL, LOCAL_MARKER, BareWorkflow, noop
 from bench.cpu import CpuMeter
 from bench.stats import latency_row, percentile, rate_row, verdict
-from sandbox.fake_systems import FakeWorld, sample_order
+from sandbox.fake_systems import FakeWorld, local_activities, sample_order
 from workers.devstack.devserver import DevServer, DevServerConfig
 from workers.devstack.ports import free_port
 from workers.config.logs import configure_logging
@@ -57,23 +58,31 @@ class Side:
 
 
 async def activity_plan(client: Client, workflow_id: str) -> list[Step]:
-    """The activities a finished workflow scheduled, in order, from its history."""
+    """The activities a finished workflow ran, in order, from its history:
+    (queue role, activity type), with role `local` for a local activity."""
     steps = []
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
         if event.HasField("activity_task_scheduled_event_attributes"):
             attrs = event.activity_task_scheduled_event_attributes
             steps.append((attrs.task_queue.name.partition("@")[0], attrs.activity_type.name))
+        elif (event.HasField("marker_recorded_event_attributes")
+              and event.marker_recorded_event_attributes.marker_name == LOCAL_MARKER):
+            data = event.marker_recorded_event_attributes.details["data"].payloads[0].data
+            steps.append((LOCAL, json.loads(data)["activity_type"]))
     return steps
 
 
 @contextlib.asynccontextmanager
 async def private_workers(client: Client, workflows: list[type], activities: dict[str, list],
-                          tag: str) -> AsyncIterator[tuple[str, str]]:
-    """A workflow worker and one activity worker per queue role, on private
-    `role@tag-…` queues (as tests/saga_harness.py does). Yields (queue, suffix)."""
+                          tag: str, local: list | None = None
+                          ) -> AsyncIterator[tuple[str, str]]:
+    """A workflow worker (holding the `local` activities) and one activity
+    worker per queue role, on private `role@tag-…` queues (as
+    tests/workflows/saga_harness.py does). Yields (queue, suffix)."""
     suffix = f"@{tag}-{uuid.uuid4().hex[:6]}"
     queue = f"orders{suffix}"
-    workers = [Worker(client, task_queue=queue, workflows=workflows)]
+    workers = [Worker(client, task_queue=queue, workflows=workflows,
+                      activities=local if local is not None else local_activities(activities))]
     workers += [Worker(client, task_queue=f"{role}{suffix}", activities=acts)
                 for role, acts in activities.items()]
     async with contextlib.AsyncExitStack() as stack:
@@ -83,7 +92,8 @@ async def private_workers(client: Client, workflows: list[type], activities: dic
 
 
 def bare_workers(client: Client, roles: set[str]):  # noqa: ANN201 (see private_workers)
-    return private_workers(client, [BareWorkflow], {role: [noop] for role in roles}, "bare")
+    return private_workers(client, [BareWorkflow],
+                           {role: [noop] for role in roles if role != LOCAL}, "bare", [noop])
 
 
 def saga_workers(client: Client, world: FakeWorld):  # noqa: ANN201 (see private_workers)
@@ -117,6 +127,11 @@ async def run_saga(client: Client, queue: str, woo_id: int) -> str:
     if status.stage != "closed":
         raise RuntimeError(f"{wid} ended in {status.stage}: {status.last_error}")
     return wid
+
+
+def bare_queues(plan: list[Step], suffix: str) -> list[str]:
+    """The bare workflow's steps for a saga's plan, on the bare workers' queues."""
+    return [LOCAL if role == LOCAL else f"{role}{suffix}" for role, _ in plan]
 
 
 async def run_bare(client: Client, queue: str, queues: list[str]) -> str:
@@ -156,7 +171,7 @@ async def measure(client: Client, server_pid: int, workflows: int, concurrency: 
         print(f"OrderSaga happy path on the fakes runs {len(plan)} activities: "
               + ", ".join(f"{n} x {a}" for a, n in Counter(a for _, a in plan).items()))
         async with bare_workers(client, roles) as (bare_queue, suffix):
-            queues = [f"{role}{suffix}" for role, _ in plan]
+            queues = bare_queues(plan, suffix)
             await run_bare(client, bare_queue, queues)  # warm-up, like the saga above
             groups = {"server": server_pid}
             saga = Side("OrderSaga (fakes)", CpuMeter(groups))

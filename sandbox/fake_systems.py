@@ -150,3 +150,9 @@ class FakeWorld:
                 "woocommerce": [write_back, mark_shipped, cancel_order, create_refund,
                                 get_order, get_refund],
                 "ledger": [record_event]}
+
+
+def local_activities(activities: dict[str, list]) -> list:
+    """The ones a workflow runs as local activities: its own worker must hold them."""
+    return [fn for fns in activities.values() for fn in fns
+            if fn.__temporal_activity_definition.name in refs.LOCAL]

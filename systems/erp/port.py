@@ -48,6 +48,12 @@ class ErpPort(Protocol):
         Raises ErpUnknownSku for an unmapped SKU, ErpRejectedError otherwise.
         """
 
+    async def accept_sale(self, order: Order, external_ref: str,
+                          party_id: int | None = None) -> ErpSale:
+        """Create (idempotent by external ref), quote and confirm the sale in
+        one step; `party_id` is the party validation already resolved. A
+        repeat returns the sale the first call made, confirmed."""
+
     async def confirm_sale(self, external_ref: str) -> ErpSale:
         """Confirm (the ERP then creates shipments and the draft invoice); idempotent."""
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -54,6 +55,31 @@ async def test_four_concurrent_creates_of_one_order_make_one_sale(tryton_server,
     assert sale.total == order.total
     # A repeat after the race is a read, not a write.
     assert (await erp.create_sale(order, ref)).erp_id == sale.erp_id
+
+
+async def test_four_concurrent_acceptances_make_one_confirmed_sale_for_the_given_party(
+        tryton_server, erp):
+    """accept_sale: the party validation found is the sale's party (not
+    resolved again), and racing retries still make one confirmed sale."""
+    order, ref = make_order([("WOO-MUG", 1, "12.50")]), unique_ref()
+    # A party other than the one the order's e-mail would find: it is used as given.
+    other = order.customer.model_copy(update={"email": f"other-{uuid.uuid4().hex[:10]}@example.com"})
+    party = await erp.ensure_party(other, order.billing, order.shipping)
+    racers = [TrytonErp.connect(tryton_server.url, tryton_server.database,
+                                tryton_server.user, tryton_server.password(), timeout=60)
+              for _ in range(4)]
+    try:
+        await asyncio.gather(*(r.rpc.login() for r in racers))
+        sales = await asyncio.gather(*(r.accept_sale(order, ref, party_id=party)
+                                       for r in racers))
+    finally:
+        await asyncio.gather(*(r.aclose() for r in racers))
+    assert len({s.erp_id for s in sales}) == 1
+    assert {s.state for s in sales} <= {"confirmed", "processing"}
+    assert await erp.rpc.search("sale.sale", [["wooerp_ref", "=", ref]]) == [sales[0].erp_id]
+    row, = await erp.rpc.read("sale.sale", [sales[0].erp_id], ["party"])
+    assert row["party"] == party
+    assert (await erp.accept_sale(order, ref, party_id=party)).erp_id == sales[0].erp_id
 
 
 async def test_the_database_refuses_a_second_sale_with_the_same_reference(erp):

@@ -9,7 +9,7 @@ from typing import Any, AsyncIterator
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
-from sandbox.fake_systems import FakeWorld
+from sandbox.fake_systems import FakeWorld, local_activities
 from workflows.order_saga import OrderSaga
 from workflows.refund_saga import RefundSaga
 from workflows.return_saga import ReturnSaga
@@ -23,9 +23,10 @@ async def fake_workers(client: Client, world: FakeWorld) -> AsyncIterator[str]:
     workflow queue, so these fakes never take a real worker's tasks."""
     suffix = f"@fake-{uuid.uuid4().hex[:6]}"
     queue = f"orders{suffix}"
-    workers = [Worker(client, task_queue=queue, workflows=WORKFLOWS)]
-    workers += [Worker(client, task_queue=f"{q}{suffix}", activities=acts)
-                for q, acts in world.activities().items()]
+    acts = world.activities()
+    workers = [Worker(client, task_queue=queue, workflows=WORKFLOWS,
+                      activities=local_activities(acts))]
+    workers += [Worker(client, task_queue=f"{q}{suffix}", activities=a) for q, a in acts.items()]
     async with contextlib.AsyncExitStack() as stack:
         for w in workers:
             await stack.enter_async_context(w)

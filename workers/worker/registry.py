@@ -50,6 +50,11 @@ ACTIVITIES: dict[Queue, list[ActivityFactory]] = {
 }
 
 
+def definition_name(fn: Callable[..., Any]) -> str:
+    """The name an activity function is registered under."""
+    return fn.__temporal_activity_definition.name  # type: ignore[attr-defined]
+
+
 def activities_of(instance: object) -> list[Callable[..., Any]]:
     """The @activity.defn methods of an activities object, bound to it."""
     return [

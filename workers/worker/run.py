@@ -16,6 +16,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities import refs
 from activities.refs import Queue
 from workers.worker import registry
 from workers.config.logs import get_logger
@@ -44,17 +45,23 @@ def build_workers(
     grace = timedelta(seconds=settings.temporal.graceful_shutdown_seconds)
     workers: list[Worker] = []
     executors: list[ThreadPoolExecutor] = []
+    threads = settings.temporal.activity_threads
+    by_queue = {queue: [fn for factory in factories for fn in factory(resources)]
+                for queue, factories in activities.items()}
     if workflows:
+        # Local activities run in the workflow's worker: it must hold them too.
+        local = [fn for fns in by_queue.values() for fn in fns
+                 if registry.definition_name(fn) in refs.LOCAL]
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="act-local")
+        executors.append(pool)
         workers.append(Worker(client, task_queue=settings.temporal.queue(Queue.WORKFLOWS),
-                              workflows=workflows,
+                              workflows=workflows, activities=local, activity_executor=pool,
                               sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
                               graceful_shutdown_timeout=grace))
-    for queue, factories in activities.items():
-        functions = [fn for factory in factories for fn in factory(resources)]
+    for queue, functions in by_queue.items():
         if not functions:
             continue
         # Sync activities (SQLAlchemy, the woocommerce client) run in this pool.
-        threads = settings.temporal.activity_threads
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"act-{queue.value}")
         executors.append(pool)
         workers.append(Worker(

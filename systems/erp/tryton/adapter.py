@@ -75,11 +75,27 @@ class TrytonErp:
         sale_id = await self.documents.find_sale(external_ref)
         return await self.documents.read_sale(sale_id) if sale_id else None
 
-    async def create_sale(self, order: Order, external_ref: str) -> ErpSale:
+    async def create_sale(self, order: Order, external_ref: str,
+                          party_id: int | None = None) -> ErpSale:
         sale_id = await self.documents.find_sale(external_ref)
         if sale_id is None:
-            sale_id = await self._create_sale(order, external_ref)
+            sale_id = await self._create_sale(order, external_ref, party_id)
         await self.documents.advance("sale.sale", sale_id, "quote", {"draft"})
+        return await self.documents.read_sale(sale_id)
+
+    async def accept_sale(self, order: Order, external_ref: str,
+                          party_id: int | None = None) -> ErpSale:
+        """Create, quote and confirm in as few calls as the ERP allows: a sale
+        this call created is known to be a draft, so it is quoted and
+        confirmed without reading its state first, and read once at the end."""
+        sale_id = await self.documents.find_sale(external_ref)
+        if sale_id is not None:  # a retry, or a racer's sale: take it from where it is
+            return await self.confirm_sale(external_ref)
+        sale_id, created = await self._create_or_find(order, external_ref, party_id)
+        if not created:
+            return await self.confirm_sale(external_ref)
+        await self.rpc.button("sale.sale", "quote", [sale_id])
+        await self.rpc.button("sale.sale", "confirm", [sale_id])
         return await self.documents.read_sale(sale_id)
 
     async def confirm_sale(self, external_ref: str) -> ErpSale:
@@ -109,8 +125,17 @@ class TrytonErp:
             raise ErpNotFound(f"No ERP sale has the reference {external_ref!r}")
         return sale_id
 
-    async def _create_sale(self, order: Order, external_ref: str) -> int:
-        party = await self.ensure_party(order.customer, order.billing, order.shipping)
+    async def _create_sale(self, order: Order, external_ref: str,
+                           party_id: int | None = None) -> int:
+        sale_id, _ = await self._create_or_find(order, external_ref, party_id)
+        return sale_id
+
+    async def _create_or_find(self, order: Order, external_ref: str,
+                              party_id: int | None) -> tuple[int, bool]:
+        """(sale id, whether this call created it). `party_id`, when the caller
+        has already resolved the customer (validation does), saves doing it twice."""
+        party = party_id or await self.ensure_party(order.customer, order.billing,
+                                                     order.shipping)
         values = {
             "party": party,
             "invoice_address": await self.parties.address(party, order.billing),
@@ -125,13 +150,13 @@ class TrytonErp:
         }
         try:
             sale_id, = await self.rpc.create("sale.sale", [values])
-            return sale_id
+            return sale_id, True
         except ErpRejectedError:
             # A concurrent caller won the unique wooerp_ref: use its sale.
             existing = await self.documents.find_sale(external_ref)
             if existing is None:
                 raise
-            return existing
+            return existing, False
 
     async def _sale_lines(self, order: Order) -> list[dict]:
         """One sale line per order, shipping and fee line; every value explicit
