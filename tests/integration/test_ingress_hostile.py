@@ -24,9 +24,11 @@ from systems.ledger.models import InboxRow
 from systems.woocommerce.webhooks import parse_headers
 from tests.integration.webhook_client import (FakeLink, FakeTemporal, delivery, new_id,
                                               order_doc, sample, settings_for, signed)
+from workers.devserver import DevServer, DevServerConfig, free_port
 from workers.ingress import inbox as inbox_module
 from workers.ingress.app import create_app
 from workers.ingress.inbox import Inbox
+from workers.ingress.temporal_link import TemporalLink
 from workers.ingress.webhooks import BodyTooLarge, read_body
 
 URL = "/webhooks/woocommerce/default"
@@ -287,3 +289,24 @@ def test_a_dead_letter_is_answered_and_counted_as_one(tmp_path):
         assert (sample("wooerp_webhooks_total", outcome="dead_letter"),
                 sample("wooerp_webhooks_total", outcome="forwarded")) == (before[0] + 1, before[1])
     assert fake.calls == []
+
+
+async def test_healthz_asks_temporal_instead_of_trusting_the_cached_client(tmp_path):
+    config = DevServerConfig(port=free_port(), ui_port=None, http_port=free_port(),
+                             metrics_port=free_port())
+    server = DevServer(config, log_file=tmp_path / "temporal.log")
+    await server.start()
+    stopped = False
+    try:
+        settings = settings_for(tmp_path, temporal_address=server.address)
+        app = create_app(settings, relay_every=3600)
+        with TestClient(app) as client:
+            assert client.get("/healthz").json()["temporal"] == "up"
+            assert isinstance(app.state.temporal, TemporalLink) and app.state.temporal.connected
+            await server.stop()
+            stopped = True
+            health = client.get("/healthz")
+            assert health.status_code == 200 and health.json()["temporal"].startswith("down")
+    finally:
+        if not stopped:
+            await server.stop()

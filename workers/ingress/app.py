@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from typing import AsyncIterator
 
 import structlog
@@ -33,9 +34,26 @@ async def _relay(inbox: Inbox, every: float) -> None:
             log.exception("relay tick failed")
 
 
+HEALTH_TIMEOUT = timedelta(seconds=2)
+
+
+async def _temporal_up(link: TemporalLink) -> bool:
+    """Ask the server, cheaply and with a deadline: a cached client says
+    nothing about whether Temporal is still there."""
+    client = await link.get()
+    if client is None:
+        return False
+    try:
+        return await asyncio.wait_for(
+            client.service_client.check_health(timeout=HEALTH_TIMEOUT),
+            HEALTH_TIMEOUT.total_seconds() + 1)
+    except Exception:  # noqa: BLE001 - any failure to answer is "down"
+        return False
+
+
 async def healthz(request: Request) -> JSONResponse:
-    temporal = await request.app.state.temporal.get()
-    body = {"status": "ok", "temporal": "up" if temporal else "down (webhooks are queued)"}
+    up = await _temporal_up(request.app.state.temporal)
+    body = {"status": "ok", "temporal": "up" if up else "down (webhooks are queued)"}
     return JSONResponse(body)
 
 
