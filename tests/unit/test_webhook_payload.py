@@ -26,6 +26,12 @@ def test_what_php_cannot_have_sent_is_refused_with_a_reason(body):
     assert refused.value.reason and len(refused.value.reason) < 200
 
 
+@pytest.mark.parametrize("body,doc", [(b"12", 12), (b'"order"', "order"), (b"null", None),
+                                      (b"[]", []), (b"{}", {})])
+def test_any_json_value_parses_the_mapping_refuses_what_is_not_an_order(body, doc):
+    assert parse(body) == doc
+
+
 def test_the_limits_themselves_still_parse():
     assert parse(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH) is not None
     assert parse(b"[9223372036854775807, -9223372036854775808, 1.7e308]") == [

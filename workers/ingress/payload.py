@@ -62,10 +62,10 @@ def parse(body: bytes) -> Any:
 
 def _check_depth(doc: Any) -> None:
     """Iterative, so a deep document cannot exhaust the stack here either."""
-    stack = [(doc, 1)]
+    stack = [(doc, 1)] if isinstance(doc, (dict, list)) else []
     while stack:
         node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
         if depth > MAX_DEPTH:
             raise BodyRefused(f"nested deeper than {MAX_DEPTH} levels")
+        children = node.values() if isinstance(node, dict) else node
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
