@@ -8,7 +8,6 @@ except for the health check, which needs a server to kill.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -22,8 +21,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from systems.ledger import InboxStatus, Ledger
 from systems.ledger.models import InboxRow
 from systems.woocommerce.webhooks import parse_headers
-from tests.integration.webhook_client import (FakeLink, FakeTemporal, delivery, new_id,
-                                              order_doc, sample, settings_for, signed)
+from tests.integration.webhook_client import (FakeLink, FakeTemporal, delivery, ingress,
+                                              new_id, order_doc, sample, settings_for,
+                                              signed)
 from workers.devserver import DevServer, DevServerConfig, free_port
 from workers.ingress import inbox as inbox_module
 from workers.ingress.app import create_app
@@ -39,16 +39,6 @@ def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     return request.getfixturevalue("postgres_url")
-
-
-@contextlib.contextmanager
-def ingress(tmp_path: Path, fake: FakeTemporal | None = None, database_url: str = ""):
-    """The real app over HTTP, its inbox talking to `fake` (None: Temporal down)."""
-    settings = settings_for(tmp_path, database_url=database_url)
-    app = create_app(settings, relay_every=3600)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        app.state.inbox = Inbox(settings, app.state.ledger, FakeLink(fake))
-        yield client, app.state.ledger, app.state.inbox
 
 
 def last_id(ledger: Ledger) -> int:
@@ -120,6 +110,27 @@ async def test_an_entry_temporal_refuses_is_retried_a_bounded_number_of_times(tm
     assert ledger.inbox_get(ids[0]).error.startswith("Temporal refused it")
     assert "a bug in forwarding" in ledger.inbox_get(ids[1]).error
     assert ledger.inbox_pending() == []
+
+
+@pytest.mark.parametrize("error", [ArithmeticError("a mapper bug"), RecursionError(),
+                                   OverflowError("int too large"), AttributeError("x")])
+async def test_whatever_the_mapper_raises_the_entry_is_a_dead_letter(tmp_path, monkeypatch,
+                                                                     error):
+    """The same bytes fail the same way, whatever the exception: the relay
+    must never meet that entry again."""
+    def broken(raw, store):
+        raise error
+
+    monkeypatch.setattr(inbox_module.mapping, "order_from_woo", broken)
+    settings = settings_for(tmp_path)
+    ledger = Ledger(settings.database_url)
+    ledger.migrate()
+    inbox = Inbox(settings, ledger, FakeLink(FakeTemporal()))
+    body = delivery(new_id())
+    entry = await inbox.keep("default", meta_for(body), {}, body)
+    assert await inbox.relay_once() == 0
+    item = ledger.inbox_get(entry)
+    assert item.status == InboxStatus.DEAD and type(error).__name__ in item.error
 
 
 async def test_temporal_down_ends_the_tick_and_spends_no_attempt(tmp_path):

@@ -7,6 +7,7 @@ Temporal server; `FakeLink` hands it out like workers.ingress.TemporalLink.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -15,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from prometheus_client import REGISTRY
+from starlette.testclient import TestClient
 
+from workers.ingress.app import create_app
+from workers.ingress.inbox import Inbox
 from workers.settings import load_settings
 
 SECRET = "s3cret-for-tests"
@@ -56,6 +60,16 @@ def new_id() -> int:
 
 def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+@contextlib.contextmanager
+def ingress(tmp_path: Path, fake: FakeTemporal | None = None, database_url: str = ""):
+    """The real app over HTTP, its inbox talking to `fake` (None: Temporal down)."""
+    settings = settings_for(tmp_path, database_url=database_url)
+    app = create_app(settings, relay_every=3600)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        app.state.inbox = Inbox(settings, app.state.ledger, FakeLink(fake))
+        yield client, app.state.ledger, app.state.inbox
 
 
 class _Handle:
