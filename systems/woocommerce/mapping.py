@@ -130,6 +130,8 @@ class _Doc:
             return ""
         if not isinstance(value, str):
             raise WooMappingError(self.at(key), f"expected a string, got {_show(value)}")
+        if "\x00" in value:  # PostgreSQL text (the ledger, Tryton) refuses NUL
+            raise WooMappingError(self.at(key), "a NUL character in text")
         return value
 
     def money(self, key: str, currency: str, default: Any = MISSING) -> Money:

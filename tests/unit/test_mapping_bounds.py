@@ -123,3 +123,14 @@ def test_money_too_large_for_decimal_is_a_value_error():
     with pytest.raises(ValueError):
         Money.of(Decimal("1e999999"), "JPY")
     assert MAX_AMOUNT == Decimal(10**12)
+
+
+@pytest.mark.parametrize("field,path", [("transaction_id", ("transaction_id",)),
+                                        ("billing.first_name", ("billing", "first_name")),
+                                        ("line_items[0].sku", ("line_items", 0, "sku"))])
+def test_a_nul_in_text_is_refused_before_it_reaches_postgresql(order, field, path):
+    parent = order
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = "abc\x00def"
+    assert "NUL" in str(refused(order, field))

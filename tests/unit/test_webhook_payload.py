@@ -36,3 +36,16 @@ def test_the_limits_themselves_still_parse():
     assert parse(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH) is not None
     assert parse(b"[9223372036854775807, -9223372036854775808, 1.7e308]") == [
         2**63 - 1, -(2**63), 1.7e308]
+
+
+@pytest.mark.parametrize("body", [b'{"name": "\\ud800"}', b'["a\\udfff"]', b'{"\\ud800": 1}',
+                                  b'"\\uDBFF"'])
+def test_a_lone_surrogate_is_refused(body):
+    """json.loads accepts it; the str then cannot be encoded for Temporal."""
+    with pytest.raises(BodyRefused, match="surrogate"):
+        parse(body)
+
+
+def test_a_surrogate_pair_is_a_character_and_parses():
+    assert parse(b'{"name": "\\ud83d\\ude00", "x": "\\\\ud800"}') == {
+        "name": "\U0001F600", "x": "\\ud800"}

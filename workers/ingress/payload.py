@@ -3,20 +3,24 @@
 WooCommerce builds its bodies with PHP's json_encode: UTF-8 JSON whose
 integers fit in 64 bits (larger numbers become floats), with no NaN or
 Infinity (json_encode refuses them) and, for an order, a handful of levels
-of nesting. Python's json module accepts far more: 4,300-digit integers,
-`1e400` as infinity, `NaN`, and nesting until the interpreter's recursion
-limit. A body outside what PHP could have produced is refused here, with a
+of nesting, and never a lone UTF-16 surrogate (invalid UTF-8 makes it fail).
+Python's json module accepts far more: 4,300-digit integers, `1e400` as
+infinity, `NaN`, "\ud800" (a str that cannot be encoded again), and
+nesting until the interpreter's recursion limit. A body outside what PHP could have produced is refused here, with a
 reason, before the mapping or the data converter ever sees it.
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_DEPTH = 64  # a WooCommerce order nests about 6 levels (meta values included)
 _INT64 = 2**63
 _MAX_INT_DIGITS = 20  # "-9223372036854775808"
+# Only an escape can put a surrogate in a str decoded from strict UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class BodyRefused(ValueError):
@@ -56,16 +60,33 @@ def parse(body: bytes) -> Any:
         raise BodyRefused(f"nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
         raise BodyRefused(f"malformed JSON: {exc}") from None
-    _check_depth(doc)
+    _check(doc, strings=_SURROGATE_ESCAPE.search(text) is not None)
     return doc
 
 
-def _check_depth(doc: Any) -> None:
-    """Iterative, so a deep document cannot exhaust the stack here either."""
+def _check(doc: Any, *, strings: bool) -> None:
+    """Depth, and (when the text has surrogate escapes) that every string
+    encodes. Iterative, so a deep document cannot exhaust the stack here."""
+    _check_string(doc, strings)
     stack = [(doc, 1)] if isinstance(doc, (dict, list)) else []
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise BodyRefused(f"nested deeper than {MAX_DEPTH} levels")
         children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            else:
+                _check_string(child, strings)
+        if strings and isinstance(node, dict):
+            for key in node:
+                _check_string(key, strings)
+
+
+def _check_string(value: Any, strings: bool) -> None:
+    if strings and isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BodyRefused("a lone UTF-16 surrogate in a string") from None
