@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.testclient import TestClient
@@ -221,7 +222,8 @@ def test_hostile_headers_are_refused_not_crashed_on(tmp_path, database_url):
     """Headers are not signed. A webhook id of 5,000 digits (int() refuses it)
     or "²" (str.isdigit() says yes) was a 500; a topic or delivery id longer
     than its column was a 500 on PostgreSQL."""
-    with ingress(tmp_path, FakeTemporal(), database_url) as (client, ledger, _):
+    with structlog.testing.capture_logs() as logs, \
+            ingress(tmp_path, FakeTemporal(), database_url) as (client, ledger, _):
         first = last_id(ledger)
         body = delivery(new_id())
         hostile = [{"X-WC-Webhook-ID": "9" * 5000}, {"X-WC-Webhook-ID": b"\xb2"},
@@ -237,6 +239,7 @@ def test_hostile_headers_are_refused_not_crashed_on(tmp_path, database_url):
             assert r.status_code == 200, (extra.keys(), r.text)
         rows = entries_after(ledger, first)
         assert len(rows) == 2 * len(hostile)
+        assert all(len(repr(e)) < 2000 for e in logs), "an unsigned header reached a log whole"
         for row in rows:
             assert len(row.topic) <= 128 and len(row.delivery_id or "") <= 64
             assert len(row.headers) <= 40 and all(len(v) <= 512 for v in row.headers.values())
@@ -261,7 +264,8 @@ async def test_a_content_length_of_5000_digits_is_too_large_not_a_crash():
 
 def test_unsigned_bodies_are_kept_as_digest_and_prefix_within_a_budget(tmp_path, database_url):
     """100 unsigned 1 MiB bodies grew the ledger by 141 MiB."""
-    with ingress(tmp_path, FakeTemporal(), database_url) as (client, ledger, _):
+    with structlog.testing.capture_logs() as logs, \
+            ingress(tmp_path, FakeTemporal(), database_url) as (client, ledger, _):
         first = last_id(ledger)
         unrecorded = sample("wooerp_webhook_refusals_not_recorded_total")
         body = b"{" + b"x" * (1024 * 1024 - 2) + b"}"
@@ -278,6 +282,8 @@ def test_unsigned_bodies_are_kept_as_digest_and_prefix_within_a_budget(tmp_path,
             assert (row.body_size, row.body_sha256) == (len(body), digest)
             assert row.body == body[:256] and not row.body_complete
         assert sum(len(r.body) + len(json.dumps(r.headers)) for r in rows) < 20 * 2048
+        warnings = [e for e in logs if e["event"] == "webhook signature rejected"]
+        assert len(warnings) == 20  # the log is bounded by the same budget
         # a signed delivery is still kept whole, budget or not
         good = delivery(new_id())
         r = client.post(URL, content=good, headers=signed(good))

@@ -79,7 +79,9 @@ async def receive(request: Request) -> JSONResponse:
         return _reply(413, "too_large", detail=f"body over {MAX_BODY} bytes")
     headers = _headers(request)
     meta = wc.parse_headers(headers)
-    bound = structlog.contextvars.bound_contextvars(store=store, delivery_id=meta.delivery_id)
+    # Header values are unsigned: cut to what the inbox keeps before they reach a log line.
+    bound = structlog.contextvars.bound_contextvars(
+        store=store, delivery_id=(meta.delivery_id or "")[:64] or None)
     with bound:
         if wc.is_ping(body):
             log.info("webhook ping", webhook_id=meta.webhook_id)
@@ -88,7 +90,9 @@ async def receive(request: Request) -> JSONResponse:
             source = request.client.host if request.client else "unknown"
             entry = await inbox.reject(store, meta, headers, body, "bad or missing signature",
                                        source=source)
-            log.warning("webhook signature rejected", topic=meta.topic, entry=entry)
+            if entry is not None:  # over budget: counted only, or a flood fills the log instead
+                log.warning("webhook signature rejected", topic=meta.topic[:128], entry=entry,
+                            source=source)
             return _reply(401, "bad_signature")
         try:
             payload.parse(body)
@@ -98,7 +102,8 @@ async def receive(request: Request) -> JSONResponse:
             return _reply(400, "malformed", detail=exc.reason, entry=entry)
         entry_id = await inbox.keep(store, meta, headers, body)
         outcome = await inbox.handle(entry_id)
-        log.info("webhook accepted", topic=meta.topic, entry=entry_id, outcome=outcome.value)
+        log.info("webhook accepted", topic=meta.topic[:128], entry=entry_id,
+                 outcome=outcome.value)
         if outcome is Outcome.DEAD:
             return _reply(200, outcome.label, entry=entry_id,
                           detail=await inbox.reason(entry_id))
