@@ -63,7 +63,13 @@ class Money(BaseModel):
         if isinstance(data, dict) and "amount" in data and isinstance(data.get("currency"), str):
             amount = to_decimal(data["amount"])
             q = quantum(data["currency"]) if len(data["currency"]) == 3 else Decimal("0.01")
-            data = {**data, "amount": amount.quantize(q, rounding=ROUND_HALF_UP)}
+            try:
+                quantized = amount.quantize(q, rounding=ROUND_HALF_UP)
+            except InvalidOperation:
+                # More digits than Decimal's context holds at this minor unit
+                # ("1e26"): a typed refusal, never an ArithmeticError nobody catches.
+                raise ValueError(f"amount too large for {data['currency']}: {amount:.3e}") from None
+            data = {**data, "amount": quantized}
         return data
 
     # construction -----------------------------------------------------------

@@ -112,7 +112,13 @@ class InboxStatus(StrEnum):
 
 
 class InboxRow(Base):
-    """A webhook delivery, raw body kept byte for byte (signatures cover the bytes)."""
+    """A webhook delivery, raw body kept byte for byte (signatures cover the bytes).
+
+    Only signed deliveries are kept whole. For unauthenticated input (a bad or
+    missing signature) `body` holds a short prefix, with the size and SHA-256
+    of the whole body, so a flood of junk cannot fill the disk. `body_size`
+    and `body_sha256` are NULL on rows written before revision 0002.
+    """
 
     __tablename__ = "webhook_inbox"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -122,6 +128,8 @@ class InboxRow(Base):
     topic: Mapped[str] = mapped_column(String(128))
     headers: Mapped[dict[str, Any]]
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_size: Mapped[int | None] = mapped_column(Integer)  # of the body received, in bytes
+    body_sha256: Mapped[str | None] = mapped_column(String(64))  # hex, of the body received
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.RECEIVED.value)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

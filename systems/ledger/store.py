@@ -10,6 +10,7 @@ pool and ingress from a thread, and every write is one short transaction.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -72,6 +73,13 @@ class InboxItem:
     attempts: int
     received_at: datetime
     updated_at: datetime
+    body_size: int | None = None  # of the body received; None on rows from before 0002
+    body_sha256: str | None = None
+
+    @property
+    def body_complete(self) -> bool:
+        """False when only a prefix was kept (refused unauthenticated input)."""
+        return self.body_size is None or len(self.body) == self.body_size
 
 
 def _engine(url: str) -> Engine:
@@ -212,11 +220,20 @@ class Ledger:
     # webhook inbox ---------------------------------------------------------
     def inbox_add(self, *, store: str, topic: str, headers: dict[str, Any], body: bytes,
                   delivery_id: str | None = None,
-                  status: InboxStatus = InboxStatus.RECEIVED, error: str | None = None) -> int:
-        """Store a delivery exactly as received; returns its inbox id."""
+                  status: InboxStatus = InboxStatus.RECEIVED, error: str | None = None,
+                  keep_bytes: int | None = None) -> int:
+        """Store a delivery exactly as received; returns its inbox id.
+
+        `keep_bytes` keeps only that many leading bytes of the body (for input
+        nobody vouched for); its size and SHA-256 are recorded either way.
+        """
+        body = bytes(body)
+        kept = body if keep_bytes is None else body[:keep_bytes]
         now = utcnow()
         row = InboxRow(store=store, delivery_id=delivery_id, topic=topic, headers=headers,
-                       body=bytes(body), status=InboxStatus(status).value, error=error,
+                       body=kept, body_size=len(body),
+                       body_sha256=hashlib.sha256(body).hexdigest(),
+                       status=InboxStatus(status).value, error=error,
                        attempts=0, received_at=now, updated_at=now)
         with self._session.begin() as s:
             s.add(row)
@@ -255,6 +272,12 @@ class Ledger:
         with self._session() as s:
             return [_inbox_item(r) for r in s.scalars(query.order_by(InboxRow.id).limit(limit))]
 
+    def inbox_count(self, status: InboxStatus = InboxStatus.RECEIVED) -> int:
+        """How many deliveries are in `status` (the relay's true backlog for RECEIVED)."""
+        with self._session() as s:
+            return s.scalar(select(func.count()).select_from(InboxRow)
+                            .where(InboxRow.status == InboxStatus(status).value)) or 0
+
     def _inbox_update(self, item_id: int, **values: Any) -> None:
         with self._session.begin() as s:
             result = s.execute(update(InboxRow).where(InboxRow.id == item_id)
@@ -274,4 +297,5 @@ def _inbox_item(row: InboxRow) -> InboxItem:
     return InboxItem(id=row.id, store=row.store, delivery_id=row.delivery_id, topic=row.topic,
                      headers=row.headers, body=row.body, status=InboxStatus(row.status),
                      error=row.error, attempts=row.attempts, received_at=row.received_at,
-                     updated_at=row.updated_at)
+                     updated_at=row.updated_at, body_size=row.body_size,
+                     body_sha256=row.body_sha256)

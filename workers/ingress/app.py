@@ -34,8 +34,10 @@ async def _relay(inbox: Inbox, every: float) -> None:
 
 
 async def healthz(request: Request) -> JSONResponse:
+    # Ask the server: a cached client says nothing about whether it is still there.
     sagas = await request.app.state.sagas.get()
-    body = {"status": "ok", "temporal": "up" if sagas else "down (webhooks are queued)"}
+    up = sagas is not None and await sagas.healthy()
+    body = {"status": "ok", "temporal": "up" if up else "down (webhooks are queued)"}
     return JSONResponse(body)
 
 

@@ -12,6 +12,7 @@ its settings, and fails in the same words:
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from workflows.order_types import SagaStatus, order_workflow_id
 from workflows.refund_types import RefundStatus, ReturnStatus
 
 VISIBILITY_TIMEOUT = timedelta(seconds=5)
+HEALTH_TIMEOUT = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,15 @@ class SagaClient:
     def temporal(self) -> Client:
         """The Temporal client itself, for the worker and search-attribute set-up."""
         return self._client
+
+    async def healthy(self) -> bool:
+        """Does the server answer a health check now (bounded, never raises)?"""
+        try:
+            return await asyncio.wait_for(
+                self._client.service_client.check_health(timeout=HEALTH_TIMEOUT),
+                HEALTH_TIMEOUT.total_seconds() + 1)
+        except Exception:  # noqa: BLE001 - any failure to answer is "down"
+            return False
 
     @property
     def workflow_queue(self) -> str:

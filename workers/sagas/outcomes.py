@@ -17,21 +17,27 @@ NO_ANSWER = "no worker answered in time: is `wooerp worker` running for this dep
 
 
 class SagaCallError(Exception):
-    """A saga call that did not go through; `http_status` for the support API."""
+    """A saga call that did not go through; `http_status` for the support API.
+    `transient`: Temporal could not take the call now (down, overloaded, not
+    answering) — the same call may go through later; otherwise it answered
+    about this call and a retry would get the same answer."""
 
     http_status = 502
+    transient = False
 
 
 class Unreachable(SagaCallError):
-    """Temporal itself cannot be reached."""
+    """Temporal itself cannot be reached (or will not serve us now)."""
 
     http_status = 503
+    transient = True
 
 
 class NoAnswer(SagaCallError):
     """Temporal took the call, but no worker answered within the deadline."""
 
     http_status = 504
+    transient = True
 
     def __init__(self, message: str = NO_ANSWER) -> None:
         super().__init__(message)
@@ -72,6 +78,10 @@ def translated() -> Iterator[None]:
         raise Refused(str(exc)) from None
 
 
+_REFUSING = {RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.UNAUTHENTICATED,
+             RPCStatusCode.PERMISSION_DENIED}
+
+
 def _from_rpc(exc: RPCError) -> SagaCallError:
     status, message = exc.status, exc.message
     if status in (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED):
@@ -84,4 +94,6 @@ def _from_rpc(exc: RPCError) -> SagaCallError:
         return BadRequest(message)
     if status == RPCStatusCode.UNAVAILABLE:
         return Unreachable(f"Temporal is unavailable: {message}")
+    if status in _REFUSING:  # overloaded, or our credentials are not (yet) accepted
+        return Unreachable(f"Temporal refused to serve the call: {message}")
     return SagaCallError(f"Temporal said: {message}")
