@@ -80,11 +80,23 @@ def parse_headers(headers: Mapping[str, str]) -> WebhookHeaders:
         topic=topic,
         resource=_header(headers, "X-WC-Webhook-Resource") or resource,
         event=_header(headers, "X-WC-Webhook-Event") or event,
-        webhook_id=int(raw_id) if raw_id and raw_id.isdigit() else None,
+        webhook_id=_webhook_id(raw_id),
         delivery_id=_header(headers, "X-WC-Webhook-Delivery-ID"),
         source=_header(headers, "X-WC-Webhook-Source"),
         signature=_header(headers, "X-WC-Webhook-Signature"),
     )
+
+
+MAX_WEBHOOK_ID = 2**53 - 1  # WordPress post ids; anything else is not a webhook id
+
+
+def _webhook_id(raw: str | None) -> int | None:
+    """The header's webhook id, or None for anything that is not one: unsigned
+    headers are anyone's, and `"²".isdigit()` or 5,000 digits must not raise."""
+    if not raw or len(raw) > 16 or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_WEBHOOK_ID else None
 
 
 def verify(body: bytes, headers: Mapping[str, str], secret: str) -> WebhookHeaders:

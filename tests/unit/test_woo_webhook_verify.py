@@ -47,3 +47,10 @@ def test_ping_is_recognised_only_without_webhook_headers():
     assert ping_webhook_id(b"webhook_id=12", {"X-WC-Webhook-Topic": "order.created"}) is None
     assert not is_ping(BODY) and not is_ping(b"webhook_id=abc")
     assert parse_headers({}).topic == "" and parse_headers({}).webhook_id is None
+
+
+@pytest.mark.parametrize("raw", ["²", "1" * 5000, "-3", "0", "12a", " 7"])
+def test_a_webhook_id_header_that_is_not_one_is_ignored_not_raised(raw):
+    assert parse_headers({"X-WC-Webhook-ID": raw, "X-WC-Webhook-Topic": "order.created"}
+                         ).webhook_id is None
+    assert parse_headers({"X-WC-Webhook-ID": "42"}).webhook_id == 42
