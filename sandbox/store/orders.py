@@ -45,6 +45,15 @@ def save(site: Site, order: dict[str, Any]) -> None:
     site.db.save_post(order, "order")
 
 
+def erase(site: Site, order_id: int) -> None:
+    """A permanent delete: the order with its refunds and notes. No hook a webhook
+    listens to fires (order.deleted hooks the trash only)."""
+    for refund in site.db.query_posts("type='refund' AND parent_id=?", (order_id,), "id"):
+        site.db.delete_post(refund["id"])
+    site.db.execute("DELETE FROM notes WHERE order_id=?", (order_id,))
+    site.db.delete_post(order_id)
+
+
 def add_note(site: Site, order_id: int, note: str, customer_note: bool = False,
              by_user: bool = False) -> dict[str, Any]:
     row = {"id": site.db.next_id("comments"), "order_id": order_id,
