@@ -7,6 +7,7 @@ import time
 
 import httpx
 
+from tests.fixtures.store import SandboxStore
 from tests.sandbox.support import deliveries, log_for, queued, unique, wait_until
 
 LATER = 30_000  # ms: a cron run far enough away that the test decides when it happens
@@ -210,3 +211,18 @@ def test_settings_are_checked(sandbox_store):
     assert httpx.get(url, timeout=10).json() == {
         "webhook_payload": "delivery", "webhook_coalesce": True, "webhook_max_failures": 5,
         "webhook_retries": 0, "webhook_cron": "runner", "webhook_cron_delay_ms": 0}
+
+
+def test_cli_flags_set_the_start_up_settings(tmp_path):
+    store = SandboxStore(tmp_path / "data", tmp_path / "store.log", extra_args=(
+        "--webhook-cron", "page_view", "--webhook-cron-delay-ms", "250", "--no-webhook-coalesce",
+        "--webhook-max-failures", "9"))
+    store.start()
+    try:
+        started = store.admin("GET", "settings")
+        assert (started["webhook_cron"], started["webhook_cron_delay_ms"], started["webhook_coalesce"],
+                started["webhook_max_failures"]) == ("page_view", 250, False, 9)
+        store.admin("PUT", "settings", {"webhook_cron": "runner"})
+        assert store.admin("DELETE", "settings") == started  # back to the flags, not the defaults
+    finally:
+        store.stop()
