@@ -176,7 +176,8 @@ def create(site: Site, data: dict[str, Any]) -> dict[str, Any]:
             elif slug_match and slug in [t["slug"] for t in siblings]:
                 existing = slug_match
             if existing is not None:
-                raise WooError("term_exists", "A term with the name provided already exists with this parent.",
+                raise WooError("term_exists",
+                               "A term with the name provided already exists with this parent.",
                                data={"status": 400, "resource_id": existing["id"]})
     term = _insert(site, name, unique_slug(site, slug, parent), parent, str(data.get("description") or ""))
     _meta_fields(term, data)

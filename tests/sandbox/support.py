@@ -40,3 +40,12 @@ def log_for(store, webhook_id: int) -> list[dict[str, Any]]:
 def queued(store, webhook_id: int) -> list[dict[str, Any]]:
     """Deliveries still pending for one webhook."""
     return [p for p in store.admin("GET", "webhooks/queue") if p["webhook_id"] == webhook_id]
+
+
+def own_sku(api, price: str) -> str:
+    """A product of the test's own (stock not managed), so the catalog's stock,
+    which other suites check, stays as seeded."""
+    sku = unique("SBX").replace(" ", "-").upper()
+    resp = api.post("products", {"name": f"Sandbox test {sku}", "sku": sku, "regular_price": price})
+    assert resp.status_code == 201, resp.text
+    return sku

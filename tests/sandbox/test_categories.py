@@ -72,7 +72,8 @@ def test_an_erp_connector_pushes_its_tree_and_assigns_it(sandbox_store, api):
     created = api.get(f"{BASE}/{parent}").json()
     assert created["name"] == top.replace("&", "&amp;")  # stored sanitized, read back encoded
     assert created["slug"] == top.lower().replace(" & ", "-").replace(" ", "-")
-    assert (created["parent"], created["count"], created["display"], created["image"]) == (0, 0, "default", None)
+    assert (created["parent"], created["count"], created["display"], created["image"]) == (
+        0, 0, "default", None)
     child = erp.push("T/H", "Hand Tools", "T")
     assert api.get(f"{BASE}/{child}").json()["_links"]["up"][0]["href"].endswith(f"/{BASE}/{parent}")
 
@@ -146,8 +147,8 @@ def test_errors_have_woocommerces_codes_and_shapes(api):
     other = _create(api, name=unique("Taken"))
     clash = api.put(f"{BASE}/{cat['id']}", {"slug": other["slug"]})
     assert clash.status_code == 500  # wp_update_term's WP_Error has no status
-    assert clash.json() == {"code": "duplicate_term_slug", "data": None,
-                            "message": f"The slug &#8220;{other['slug']}&#8221; is already in use by another term."}
+    message = f"The slug &#8220;{other['slug']}&#8221; is already in use by another term."
+    assert clash.json() == {"code": "duplicate_term_slug", "message": message, "data": None}
     # names are only checked on create: an update may duplicate one
     assert api.put(f"{BASE}/{cat['id']}", {"name": other["name"]}).json()["name"] == other["name"]
 
@@ -212,7 +213,8 @@ def test_list_filters_order_and_pages(api):
     assert [c["id"] for c in api.get(BASE, params={"search": root["name"][-8:]}).json()] == [root["id"]]
     api.post("products", {"name": unique("Stocked"), "regular_price": "2.00",
                           "categories": [{"id": made["delta"]["id"]}]})
-    non_empty = api.get(BASE, params={"hide_empty": "true", "per_page": 100, "search": root["name"][-8:]}).json()
+    non_empty = api.get(BASE, params={"hide_empty": "true", "per_page": 100,
+                                      "search": root["name"][-8:]}).json()
     assert [c["id"] for c in non_empty] == [root["id"]]  # empty itself, kept for its child
     kids = api.get(BASE, params={"parent": root["id"], "hide_empty": "true"}).json()
     assert [c["id"] for c in kids] == [made["delta"]["id"]]

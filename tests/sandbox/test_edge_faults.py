@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from tests.sandbox.support import queued, unique, wait_until
+from tests.sandbox.support import own_sku, queued, unique, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def _customer(api) -> int:
 
 def test_a_429_storm_answers_every_matching_call_until_it_is_over(sandbox_store, api):
     customer = _customer(api)
-    order = {"customer_id": customer, "line_items": [{"sku": "WOO-POSTER"}]}
+    order = {"customer_id": customer, "line_items": [{"sku": own_sku(api, "4.00")}]}
     with sandbox_store.faults(rest_429_storm_seconds=1.5, rest_path=r"^orders"):
         started = time.monotonic()
         hit = api.get("orders")
@@ -45,7 +45,7 @@ def test_a_429_storm_answers_every_matching_call_until_it_is_over(sandbox_store,
 
 def test_an_html_captcha_page_where_json_was_expected(sandbox_store, api):
     customer = _customer(api)
-    order = {"customer_id": customer, "line_items": [{"sku": "WOO-POSTER"}]}
+    order = {"customer_id": customer, "line_items": [{"sku": own_sku(api, "4.00")}]}
     with sandbox_store.faults(rest_html_next=1, rest_methods=["POST"], rest_path=r"^orders$"):
         page = api.post("orders", order)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

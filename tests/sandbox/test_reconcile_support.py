@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from tests.sandbox.support import deliveries, unique
+from tests.sandbox.support import deliveries, own_sku, unique
 
 ADMIN_EDIT = "orders/{}/edit"
 
@@ -18,6 +18,11 @@ ADMIN_EDIT = "orders/{}/edit"
 @pytest.fixture(scope="module")
 def api(sandbox_store):
     return sandbox_store.api()
+
+
+@pytest.fixture(scope="module")
+def sku(api) -> str:
+    return own_sku(api, "9.99")
 
 
 @contextmanager
@@ -35,9 +40,9 @@ def _customer(api) -> int:
     return resp.json()["id"]
 
 
-def _order(api, **fields) -> dict:
+def _order(api, sku: str, **fields) -> dict:
     body = {"payment_method": "sandbox_card", "set_paid": True,
-            "line_items": [{"sku": "WOO-POSTER", "quantity": 1}],
+            "line_items": [{"sku": sku, "quantity": 1}],
             "shipping_lines": [{"method_id": "flat_rate", "method_title": "Flat", "total": "5.00"}],
             **fields}
     resp = api.post("orders", body)
@@ -47,10 +52,10 @@ def _order(api, **fields) -> dict:
 
 # -- a. an edit nobody is told about -------------------------------------------------------------
 def test_an_edit_behind_the_integrations_back_fires_nothing_and_moves_date_modified(
-        sandbox_store, webhook_receiver, hook, api):
+        sandbox_store, webhook_receiver, hook, api, sku):
     hook("order.updated")
     hook("order.created")
-    placed = _order(api)
+    placed = _order(api, sku)
     sandbox_store.drain_webhooks()
     told = len(deliveries(webhook_receiver))
     line = placed["line_items"][0]
@@ -62,7 +67,8 @@ def test_an_edit_behind_the_integrations_back_fires_nothing_and_moves_date_modif
     assert len(deliveries(webhook_receiver)) == told  # no webhook of any kind
     seen = api.get(f"orders/{placed['id']}").json()
     assert (seen["date_modified_gmt"], seen["total"]) == (edited["date_modified_gmt"], edited["total"])
-    assert (seen["status"], seen["line_items"][0]["quantity"], seen["shipping_total"]) == ("on-hold", 3, "7.50")
+    line_now = seen["line_items"][0]
+    assert (seen["status"], line_now["quantity"], seen["shipping_total"]) == ("on-hold", 3, "7.50")
     # totals recalculated as WP admin's "Recalculate" would: 3 x 9.99 + 3.00 tax, 7.50 + 0.75 tax
     assert Decimal(seen["total"]) == Decimal("41.22")
     assert seen["date_modified_gmt"] > placed["date_modified_gmt"]
@@ -73,9 +79,9 @@ def test_an_edit_behind_the_integrations_back_fires_nothing_and_moves_date_modif
 
 
 def test_raw_edits_skip_the_recalculation_and_fire_webhooks_on_request(
-        sandbox_store, webhook_receiver, hook, api):
+        sandbox_store, webhook_receiver, hook, api, sku):
     hook("order.updated")
-    placed = _order(api)
+    placed = _order(api, sku)
     sandbox_store.drain_webhooks()
     raw = sandbox_store.admin("POST", ADMIN_EDIT.format(placed["id"]), {"raw": {"total": "1.00"}})
     assert raw["total"] == "1.00" and raw["line_items"] == placed["line_items"]  # inconsistent on purpose
@@ -94,10 +100,10 @@ def test_raw_edits_skip_the_recalculation_and_fire_webhooks_on_request(
 
 # -- b. deletes -----------------------------------------------------------------------------------
 def test_force_delete_removes_the_order_and_its_refunds_without_a_webhook(
-        sandbox_store, webhook_receiver, hook, api):
+        sandbox_store, webhook_receiver, hook, api, sku):
     for topic in ("order.deleted", "order.updated"):
         hook(topic)
-    placed = _order(api)
+    placed = _order(api, sku)
     refund = api.post(f"orders/{placed['id']}/refunds", {"amount": "1.00"}).json()
     api.post(f"orders/{placed['id']}/notes", {"note": "about to vanish"})
     sandbox_store.drain_webhooks()
@@ -112,15 +118,17 @@ def test_force_delete_removes_the_order_and_its_refunds_without_a_webhook(
     assert api.get(f"orders/{placed['id']}/refunds/{refund['id']}").status_code == 500  # invalid order id
     assert api.get(f"orders/{placed['id']}/notes").status_code == 404
     # the refund went with it: looked up under another order it is unknown, not foreign
-    other = _order(api)
+    other = _order(api, sku)
     lookup = api.get(f"orders/{other['id']}/refunds/{refund['id']}")
-    assert (lookup.status_code, lookup.json()["code"]) == (404, "woocommerce_rest_shop_order_refund_invalid_id")
+    assert (lookup.status_code, lookup.json()["code"]) == (
+        404, "woocommerce_rest_shop_order_refund_invalid_id")
     assert api.delete(f"orders/{placed['id']}", params={"force": "true"}).status_code == 404
 
 
-def test_a_delete_without_force_trashes_and_fires_order_deleted(sandbox_store, webhook_receiver, hook, api):
+def test_a_delete_without_force_trashes_and_fires_order_deleted(
+        sandbox_store, webhook_receiver, hook, api, sku):
     hook("order.deleted")
-    placed = _order(api)
+    placed = _order(api, sku)
     trashed = api.delete(f"orders/{placed['id']}")
     assert trashed.status_code == 200
     assert api.get(f"orders/{placed['id']}").json()["status"] == "trash"
@@ -142,12 +150,12 @@ def _page_all(api, params: dict, per_page: int) -> tuple[list[dict], int]:
     return rows, total
 
 
-def test_historical_orders_page_stably_by_modified_date_and_id(sandbox_store, api):
+def test_historical_orders_page_stably_by_modified_date_and_id(sandbox_store, api, sku):
     customer = _customer(api)
     hours = ("2021-03-01T10:00:00", "2021-03-01T11:00:00", "2021-03-01T12:00:00")
     for hour in hours:  # 20 orders per batch: many share one modified second
         with clock(sandbox_store, now_gmt=hour):
-            batch = [{"customer_id": customer, "line_items": [{"sku": "WOO-POSTER"}], "set_paid": i % 2 == 0,
+            batch = [{"customer_id": customer, "line_items": [{"sku": sku}], "set_paid": i % 2 == 0,
                       "payment_method": "sandbox_card"} for i in range(20)]
             created = api.post("orders/batch", {"create": batch}).json()["create"]
             assert all("error" not in o for o in created)

@@ -8,7 +8,7 @@ import time
 import httpx
 
 from tests.fixtures.store import SandboxStore
-from tests.sandbox.support import deliveries, log_for, queued, unique, wait_until
+from tests.sandbox.support import deliveries, log_for, own_sku, queued, unique, wait_until
 
 LATER = 30_000  # ms: a cron run far enough away that the test decides when it happens
 
@@ -21,8 +21,8 @@ def _product(api) -> str:
 
 
 def _order(api, **fields) -> dict:
-    resp = api.post("orders", {"payment_method": "sandbox_card", "line_items": [{"sku": "WOO-MUG"}],
-                               **fields})
+    resp = api.post("orders", {"payment_method": "sandbox_card",
+                               "line_items": [{"sku": own_sku(api, "12.50")}], **fields})
     assert resp.status_code == 201, resp.text
     return resp.json()
 
