@@ -1,4 +1,5 @@
-"""/__sandbox/* routes for tests and demos: faults, stock, deliveries, keys.
+"""/__sandbox/* routes for tests and demos: faults, settings, stock, orders
+edited behind the integration's back, deliveries, the clock, keys.
 
 These exist only in the emulator (a real store has no such door), so they
 take no credentials: the emulator listens on loopback by default.
@@ -6,24 +7,71 @@ take no credentials: the emulator listens on loopback by default.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.store import orders, products
+from sandbox.store import orders, products, render
 from sandbox.store.auth import Authenticator
 from sandbox.store.credentials import new_key
+from sandbox.store.errors import WooError
 from sandbox.store.faults import FaultInjector
+from sandbox.store.fmt import DATE_FMT
+from sandbox.store.settings import Settings
 from sandbox.store.site import Site
 from sandbox.store.webhooks import WebhookService
 
 
+def _quiet_write(site: Site, fn: Callable[[], Any], fire: bool) -> Any:
+    """One transaction like a REST request; its hooks are queued only with `fire`
+    (a change made behind the integration's back fires nothing)."""
+    with site.db.lock:
+        try:
+            with site.db.tx():
+                result = fn()
+        except BaseException:
+            site.flush_hooks(committed=False)
+            raise
+        if not fire:
+            site.fired.clear()
+        site.flush_hooks(committed=True)
+    return result
+
+
+def _edit_order(site: Site, order_id: int, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply a REST-style order update plus `shipping_total` and `raw` (stored
+    fields written as given, no recalculation); date_modified moves."""
+    order = site.db.get_post(order_id, "order")
+    if order is None:
+        return None
+    body = dict(data)
+    body.pop("fire_webhooks", None)
+    raw = body.pop("raw", None) or {}
+    if not isinstance(raw, dict) or not set(raw) <= set(order) - {"id"}:
+        raise WooError("sandbox_invalid_raw", "raw must name stored order fields (not id).", 400)
+    shipping_total = body.pop("shipping_total", None)
+    if shipping_total is not None:
+        lines = order["shipping_lines"]
+        entry = ({"id": lines[0]["id"], "total": str(shipping_total)} if lines else
+                 {"method_id": "flat_rate", "method_title": "Flat rate", "total": str(shipping_total)})
+        body["shipping_lines"] = [*(body.get("shipping_lines") or []), entry]
+    orders.update(site, order, body)
+    if raw:
+        order.update(raw)
+        if "date_modified_gmt" in raw:
+            site.db.save_post(order, "order")
+        else:
+            orders.save(site, order)
+    return render.order(site, order, site.home_url)
+
+
 def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
-                 auth: Authenticator) -> list[Route]:
+                 auth: Authenticator, settings: Settings | None = None) -> list[Route]:
+    settings = settings or hooks.settings
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "home_url": site.home_url})
 
@@ -40,6 +88,41 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
     async def reset_faults(request: Request) -> JSONResponse:
         faults.reset()
         return JSONResponse(faults.as_dict())
+
+    async def get_settings(request: Request) -> JSONResponse:
+        return JSONResponse(settings.as_dict())
+
+    async def put_settings(request: Request) -> JSONResponse:
+        try:
+            settings.update(await request.json())
+        except (ValueError, TypeError) as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        hooks.settings_changed()
+        return JSONResponse(settings.as_dict())
+
+    async def reset_settings(request: Request) -> JSONResponse:
+        settings.reset()
+        hooks.settings_changed()
+        return JSONResponse(settings.as_dict())
+
+    async def edit_order(request: Request) -> JSONResponse:
+        data = await request.json() if await request.body() else {}
+        if not isinstance(data, dict):
+            return JSONResponse({"error": "a JSON object is expected"}, 400)
+        try:
+            row = await run_in_threadpool(
+                _quiet_write, site, lambda: _edit_order(site, request.path_params["id"], data),
+                bool(data.get("fire_webhooks")))
+        except WooError as err:
+            return JSONResponse(err.body(), err.http_status)
+        return JSONResponse(row or {"error": "no such order"}, 200 if row else 404)
+
+    async def page_view(request: Request) -> JSONResponse:
+        hooks.page_view()
+        return JSONResponse({"ok": True})
+
+    async def queue(request: Request) -> JSONResponse:
+        return JSONResponse(hooks.pending())
 
     def _stock_rows(sku: str | None) -> list[dict[str, Any]]:
         where = "type IN ('product','variation')" + (" AND sku=?" if sku else "")
@@ -106,7 +189,17 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
     async def clock(request: Request) -> JSONResponse:
         if request.method == "PUT":
             data = await request.json()
-            site.clock.skew = timedelta(seconds=float(data.get("offset_seconds", 0)))
+            try:
+                if data.get("now_gmt"):  # "it is now 2024-03-01T09:00:00 UTC"
+                    wanted = datetime.strptime(data["now_gmt"], DATE_FMT).replace(tzinfo=timezone.utc)
+                    site.clock.skew = wanted - datetime.now(timezone.utc)
+                else:
+                    offset = float(data.get("offset_seconds", 0))
+                    if abs(offset) > 100 * 365 * 86400:
+                        raise ValueError("offset_seconds is more than a century")
+                    site.clock.skew = timedelta(seconds=offset)
+            except (TypeError, ValueError) as exc:
+                return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse({"offset_seconds": site.clock.skew.total_seconds(),
                              "now_gmt": site.clock.now_gmt()})
 
@@ -124,6 +217,12 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
         Route("/faults", get_faults, methods=["GET"]),
         Route("/faults", put_faults, methods=["PUT", "POST"]),
         Route("/faults", reset_faults, methods=["DELETE"]),
+        Route("/settings", get_settings, methods=["GET"]),
+        Route("/settings", put_settings, methods=["PUT", "POST"]),
+        Route("/settings", reset_settings, methods=["DELETE"]),
+        Route("/orders/{id:int}/edit", edit_order, methods=["POST", "PUT", "PATCH"]),
+        Route("/page_view", page_view, methods=["POST", "GET"]),
+        Route("/webhooks/queue", queue, methods=["GET"]),
         Route("/stock", get_stock, methods=["GET"]),
         Route("/stock", put_stock, methods=["PUT", "POST"]),
         Route("/orders/{id:int}/restore", restore_order, methods=["POST"]),

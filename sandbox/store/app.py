@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from contextlib import asynccontextmanager
 from typing import Any, Callable
 from urllib.parse import parse_qsl
@@ -24,6 +25,16 @@ from sandbox.store.webhooks import WebhookService, php_json
 
 PREFIX = "/wp-json/"
 NAMESPACE = "wc/v3/"
+# A bot check as hosts and WAFs put in front of a site: HTML, no JSON anywhere
+CAPTCHA_PAGE = """<!DOCTYPE html>
+<html lang="en-US"><head><meta charset="UTF-8"><title>Just a moment...</title>
+<meta name="robots" content="noindex,nofollow"></head>
+<body><div id="challenge"><h1>Checking your browser before accessing the site.</h1>
+<p>Please complete the security check to continue.</p>
+<form id="challenge-form" action="/?__captcha=1" method="POST">
+<div class="captcha" data-sitekey="sandbox"></div><noscript>Please enable JavaScript.</noscript>
+</form></div></body></html>
+"""
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -47,17 +58,34 @@ class StoreApp:
         targeted = self.faults.matches(request.method, request.url.path[len(PREFIX + NAMESPACE):])
         if targeted and f.latency_ms and self.faults.hit(f.latency_rate):
             await asyncio.sleep(f.latency_ms / 1000)
-        if targeted and self.faults.take("rest_429_next", f.rest_429_rate):
-            return Response("Too Many Requests", 429, {"Retry-After": str(f.retry_after)},
-                            media_type="text/plain")
+        if targeted:
+            edge = self._edge_fault()
+            if edge is not None:
+                return edge  # answered in front of WordPress: nothing ran
         fail_after = targeted and self.faults.take("rest_5xx_next", f.rest_5xx_rate)
         if fail_after and f.rest_5xx_mode != "after":
             return self._server_error()
+        if self.site.webhooks is not None:
+            self.site.webhooks.page_view()  # WordPress loads: WP-Cron may run
         body = await request.body()
         status, payload, headers = await run_in_threadpool(self._handle, request, body)
         if fail_after:
             return self._server_error()  # the write happened; the client never hears of it
         return json_response(payload, status, headers)
+
+    def _edge_fault(self) -> Response | None:
+        """What a host's rate limiter or a WAF answers instead of the store."""
+        f = self.faults.faults
+        storm = self.faults.storm_left()
+        if storm > 0:
+            return Response("Too Many Requests", 429, {"Retry-After": str(math.ceil(storm))},
+                            media_type="text/plain")
+        if self.faults.take("rest_429_next", f.rest_429_rate):
+            return Response("Too Many Requests", 429, {"Retry-After": str(f.retry_after)},
+                            media_type="text/plain")
+        if self.faults.take("rest_html_next", f.rest_html_rate):
+            return Response(CAPTCHA_PAGE, f.rest_html_status, media_type="text/html; charset=UTF-8")
+        return None
 
     def _server_error(self) -> Response:
         status = self.faults.faults.rest_5xx_status

@@ -33,10 +33,24 @@ def store(
     fault_webhook_reorder_rate: float = typer.Option(0.0, help="Share held back so later ones overtake."),
     fault_webhook_delay_ms: int = typer.Option(0, help="Delay before every webhook delivery."),
     fault_seed: Optional[int] = typer.Option(None, help="Seed for the fault RNG (reproducible chaos)."),
+    fault_rest_html_rate: float = typer.Option(0.0, help="Share of REST calls answered with an HTML captcha page."),
+    fault_rest_html_status: int = typer.Option(200, help="HTTP status of that page (200 or 503)."),
+    webhook_payload: str = typer.Option("delivery", help="'delivery': body built when the delivery runs "
+                                        "(WooCommerce); 'event': a snapshot taken at the event."),
+    webhook_coalesce: bool = typer.Option(True, help="Merge an event into a pending delivery of the same "
+                                          "webhook and resource (WooCommerce)."),
+    webhook_max_failures: int = typer.Option(5, help="woocommerce_max_webhook_delivery_failures: a failure "
+                                             "above this count disables the webhook."),
+    webhook_retries: int = typer.Option(0, help="Re-queue a failed delivery this often (WooCommerce: 0)."),
+    webhook_cron: str = typer.Option("runner", help="'runner': a cron runner delivers; 'page_view': "
+                                     "WP-Cron, only after the next request to the site."),
+    webhook_cron_delay_ms: int = typer.Option(0, help="How long after it is queued (runner) or after the "
+                                              "page view (page_view) a delivery runs."),
 ) -> None:
     """Serve a WooCommerce-compatible store (REST v3 + webhooks), persisted to SQLite."""
     from sandbox.store.faults import Faults
     from sandbox.store.server import StoreConfig, serve
+    from sandbox.store.settings import StoreSettings
 
     faults = Faults(
         rest_5xx_rate=fault_rest_5xx_rate, rest_5xx_mode=fault_rest_5xx_mode,
@@ -44,11 +58,19 @@ def store(
         latency_ms=fault_latency_ms, latency_rate=fault_latency_rate,
         webhook_drop_rate=fault_webhook_drop_rate, webhook_duplicate_rate=fault_webhook_duplicate_rate,
         webhook_reorder_rate=fault_webhook_reorder_rate, webhook_delay_ms=fault_webhook_delay_ms,
-        seed=fault_seed,
+        seed=fault_seed, rest_html_rate=fault_rest_html_rate, rest_html_status=fault_rest_html_status,
     )
+    try:
+        settings = StoreSettings(
+            webhook_payload=webhook_payload, webhook_coalesce=webhook_coalesce,
+            webhook_max_failures=webhook_max_failures, webhook_retries=webhook_retries,
+            webhook_cron=webhook_cron, webhook_cron_delay_ms=webhook_cron_delay_ms).validate()
+        faults.validate()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     serve(StoreConfig(
         data_dir=data_dir, host=host, port=port, tls_port=tls_port, home_url=home_url,
         utc_offset_minutes=utc_offset_minutes, consumer_key=consumer_key,
         consumer_secret=consumer_secret, webhook_timeout=webhook_timeout,
-        trust_forwarded_proto=trust_forwarded_proto, faults=faults,
+        trust_forwarded_proto=trust_forwarded_proto, faults=faults, settings=settings,
     ))

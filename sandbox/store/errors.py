@@ -54,3 +54,11 @@ def missing_params(*names: str) -> WooError:
 
 def invalid_id(post_type: str, status: int = 404) -> WooError:
     return WooError(f"woocommerce_rest_{post_type}_invalid_id", "Invalid ID.", status)
+
+
+def bare_wp_error(code: str, message: str) -> WooError:
+    """A WP_Error a controller passes on as it got it, without data: WordPress
+    answers HTTP 500 with `"data": null` (wp_update_term's errors, for one)."""
+    err = WooError(code, message)
+    err.data = None
+    return err

@@ -18,6 +18,9 @@ LABELS = {"pending": "Pending payment", "processing": "Processing", "on-hold": "
 REDUCE_ON = ("processing", "completed", "on-hold")
 RESTORE_ON = ("cancelled", "pending")
 PAYABLE = ("pending", "failed")  # valid_order_statuses_for_payment
+# woocommerce_valid_order_statuses_for_payment_complete: payment_complete() moves
+# only these; from any other status (completed, processing, refunded) it does nothing
+PAYMENT_COMPLETE_FROM = ("on-hold", "pending", "failed", "cancelled")
 ADDRESS = ("first_name", "last_name", "company", "address_1", "address_2", "city", "state",
            "postcode", "country")
 
@@ -40,6 +43,15 @@ def get(site: Site, order_id: int, status: int = 404) -> dict[str, Any]:
 def save(site: Site, order: dict[str, Any]) -> None:
     order["date_modified_gmt"] = site.clock.now_gmt()
     site.db.save_post(order, "order")
+
+
+def erase(site: Site, order_id: int) -> None:
+    """A permanent delete: the order with its refunds and notes. No hook a webhook
+    listens to fires (order.deleted hooks the trash only)."""
+    for refund in site.db.query_posts("type='refund' AND parent_id=?", (order_id,), "id"):
+        site.db.delete_post(refund["id"])
+    site.db.execute("DELETE FROM notes WHERE order_id=?", (order_id,))
+    site.db.delete_post(order_id)
 
 
 def add_note(site: Site, order_id: int, note: str, customer_note: bool = False,
@@ -147,11 +159,40 @@ def update(site: Site, order: dict[str, Any], data: dict[str, Any]) -> dict[str,
     return order
 
 
+def needs_processing(site: Site, order: dict[str, Any]) -> bool:
+    """WC_Order::needs_processing(): a line whose product is not both virtual and
+    downloadable needs someone to act; an order of downloads only does not."""
+    for item in order["line_items"]:
+        product = products.get(site, item["variation_id"] or item["product_id"])
+        if product is not None and not (product["virtual"] and product["downloadable"]):
+            return True
+    return False
+
+
+def paid_status(site: Site, order: dict[str, Any]) -> str:
+    """woocommerce_payment_complete_order_status."""
+    return "processing" if needs_processing(site, order) else "completed"
+
+
 def payment_complete(site: Site, order: dict[str, Any]) -> None:
-    """WC_Order::payment_complete(): date_paid, processing, stock reduced."""
+    """WC_Order::payment_complete(): from an unpaid status, date_paid and the paid
+    status (processing, or completed when nothing needs processing), stock reduced.
+    An order already completed, processing or refunded stays as it is."""
+    if order["status"] not in PAYMENT_COMPLETE_FROM:
+        return
     order["date_paid_gmt"] = order["date_paid_gmt"] or site.clock.now_gmt()
-    set_status(site, order, "processing")
+    set_status(site, order, paid_status(site, order))
     reduce_stock(site, order)
+
+
+def _maybe_set_date_paid(site: Site, order: dict[str, Any]) -> None:
+    """WC_Order::maybe_set_date_paid(): reaching the paid status (or completed
+    past processing) records the payment, once."""
+    if order["date_paid_gmt"]:
+        return
+    paid = paid_status(site, order)
+    if order["status"] == paid or (paid == "processing" and order["status"] == "completed"):
+        order["date_paid_gmt"] = site.clock.now_gmt()
 
 
 def set_status(site: Site, order: dict[str, Any], new: str, manual: bool = False) -> None:
@@ -161,8 +202,7 @@ def set_status(site: Site, order: dict[str, Any], new: str, manual: bool = False
     order["status"] = new
     prefix = "Order status changed by bulk edit:" if manual else "Order status changed from"
     add_note(site, order["id"], f"{prefix} {LABELS.get(old, old)} to {LABELS.get(new, new)}.")
-    if new in ("processing", "completed") and not order["date_paid_gmt"]:
-        order["date_paid_gmt"] = site.clock.now_gmt()
+    _maybe_set_date_paid(site, order)
     if new == "completed":
         order["date_completed_gmt"] = site.clock.now_gmt()
     site.db.save_post(order, "order")

@@ -21,7 +21,8 @@ class Window:
     orderby: str
 
 
-def window(ctx: Ctx, orderby_enum: Sequence[str], default_orderby: str = "date") -> Window:
+def window(ctx: Ctx, orderby_enum: Sequence[str], default_orderby: str = "date",
+           default_order: str = "desc") -> Window:
     per_page = ctx.int_param("per_page", 10)
     if not 1 <= per_page <= 100:
         raise invalid_param("per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)",
@@ -29,7 +30,7 @@ def window(ctx: Ctx, orderby_enum: Sequence[str], default_orderby: str = "date")
     page = ctx.int_param("page", 1)
     if page < 1:
         raise invalid_param("page", "page must be greater than or equal to 1", "rest_out_of_bounds")
-    order = ctx.param("order", "desc")
+    order = ctx.param("order", default_order)
     if order not in ("asc", "desc"):
         raise invalid_param("order", "order is not one of asc and desc.", "rest_not_in_enum")
     orderby = ctx.param("orderby", default_orderby)

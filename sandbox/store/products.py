@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sandbox.store import categories
 from sandbox.store.errors import WooError
 from sandbox.store.fmt import dec
 from sandbox.store.site import Site
@@ -57,6 +58,8 @@ def apply_fields(site: Site, obj: dict[str, Any], data: dict[str, Any]) -> None:
     obj["price"] = obj.get("sale_price") or obj.get("regular_price") or ""
     if "meta_data" in data:
         upsert_meta(site, obj, data["meta_data"])
+    if obj["type"] != "variation" and isinstance(data.get("categories"), list):
+        categories.assign(site, obj, data["categories"])
     _apply_stock(obj, data)
 
 
@@ -113,6 +116,8 @@ def create(site: Site, data: dict[str, Any], parent: dict[str, Any] | None = Non
         "variations": [], "total_sales": 0, "meta_data": [],
         "date_created_gmt": now, "date_modified_gmt": now,
     }
+    if type_ != "variation":
+        categories.assign(site, obj, [])  # update_terms(force): the default category
     apply_fields(site, obj, data)
     save(site, obj)
     if parent:
@@ -195,7 +200,8 @@ def render(site: Site, obj: dict[str, Any], home: str) -> dict[str, Any]:
         "shipping_taxable": obj["tax_status"] == "taxable", "reviews_allowed": True,
         "average_rating": "0.00", "rating_count": 0, "related_ids": [], "upsell_ids": [],
         "cross_sell_ids": [], "parent_id": obj["parent_id"], "purchase_note": "",
-        "categories": [], "tags": [], "images": [], "attributes": obj["attributes"],
+        "categories": categories.product_terms(site, obj), "tags": [], "images": [],
+        "attributes": obj["attributes"],
         "default_attributes": [], "variations": obj["variations"], "grouped_products": [],
         "menu_order": 0, "meta_data": obj["meta_data"],
         "_links": site.links(home, f"products/{obj['id']}", "products"),

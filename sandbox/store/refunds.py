@@ -171,3 +171,4 @@ def refund_remainder(site: Site, order: dict[str, Any]) -> None:
     site.db.save_post(refund, "refund")
     orders.add_note(site, order["id"], "Order status set to refunded. To return funds to the "
                     "customer you will need to issue a refund through your payment gateway.")
+    site.fire("order.updated", order["id"])  # wc_create_refund's woocommerce_order_refunded

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.store import refunds as refunds_mod
+from sandbox.store import orders as orders_mod, refunds as refunds_mod
 from sandbox.store.fmt import dec, dp_str, php_number
 from sandbox.store.site import Site
 
@@ -86,7 +86,7 @@ def order(site: Site, o: dict[str, Any], home: str, dp: int | None = None) -> di
         "payment_url": o["payment_url"],
         "is_editable": o["status"] in ("pending", "on-hold", "auto-draft"),
         "needs_payment": o["status"] in ("pending", "failed") and dec(o["total"]) > 0,
-        "needs_processing": True,
+        "needs_processing": orders_mod.needs_processing(site, o),
         "date_created_gmt": o["date_created_gmt"], "date_modified_gmt": o["date_modified_gmt"],
         "date_completed_gmt": o["date_completed_gmt"], "date_paid_gmt": o["date_paid_gmt"],
         "currency_symbol": "$" if o["currency"] == "USD" else o["currency"],

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sandbox.catalog import CATALOG, STORE_ONLY, CatalogItem
-from sandbox.store import products
+from sandbox.store import categories, products
 from sandbox.store.site import Site
 
 # Coupon codes are stored lower-case (wc_format_coupon_code); customers type them any case.
@@ -19,6 +19,7 @@ def _fields(item: CatalogItem) -> dict:
 
 def seed(site: Site) -> None:
     with site.db.tx():
+        categories.ensure_default(site)  # also for a data dir from before categories
         if site.db.kv_get("seeded"):
             return
         parents: dict[str, dict] = {}

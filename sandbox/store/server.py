@@ -15,6 +15,7 @@ from sandbox.store.auth import ApiKey, Authenticator
 from sandbox.store.db import Database
 from sandbox.store.faults import FaultInjector, Faults
 from sandbox.store.fmt import Clock
+from sandbox.store.settings import Settings, StoreSettings
 from sandbox.store.site import Site, TaxRate
 from sandbox.store.tls import ensure_cert
 from sandbox.store.webhooks import WebhookService
@@ -33,6 +34,7 @@ class StoreConfig:
     webhook_timeout: float = 60.0
     trust_forwarded_proto: bool = False
     faults: Faults = field(default_factory=Faults)
+    settings: StoreSettings = field(default_factory=StoreSettings)
 
 
 def make_app(cfg: StoreConfig):
@@ -50,9 +52,10 @@ def make_app(cfg: StoreConfig):
     faults = FaultInjector(cfg.faults)
     store = StoreApp(site, auth, faults, strict_home=cfg.home_url is not None,
                      trust_forwarded_proto=cfg.trust_forwarded_proto)
-    hooks = WebhookService(site, faults, cfg.webhook_timeout, store.renderers())
+    settings = Settings(cfg.settings)
+    hooks = WebhookService(site, faults, cfg.webhook_timeout, store.renderers(), settings)
     site.webhooks = hooks
-    return build(store, admin_routes(site, faults, hooks, auth), hooks), key
+    return build(store, admin_routes(site, faults, hooks, auth, settings), hooks), key
 
 
 def serve(cfg: StoreConfig) -> None:

@@ -11,8 +11,8 @@ from sandbox.store.fmt import Clock
 if TYPE_CHECKING:
     from sandbox.store.webhooks import WebhookService
 
-WC_VERSION = "9.4.3"
-WP_VERSION = "6.7.1"
+WC_VERSION = "9.9.5"  # the real store CONTRACT.md section 11 was measured on
+WP_VERSION = "6.8.8"
 
 
 @dataclass
@@ -42,7 +42,9 @@ class Site:
     def flush_hooks(self, committed: bool) -> None:
         fired, self.fired = self.fired, []
         if committed and self.webhooks is not None:
-            for topic, resource_id in fired:
+            # WC_Webhook::is_already_processed: one delivery per webhook and
+            # resource per request, however often its hooks fired
+            for topic, resource_id in dict.fromkeys(fired):
                 self.webhooks.enqueue(topic, resource_id)
 
     def url(self, home: str, path: str) -> str:

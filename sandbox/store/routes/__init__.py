@@ -5,6 +5,7 @@ routes = Routes()
 
 
 def load() -> Routes:
-    from sandbox.store.routes import customers, notes, orders, products, refunds, webhooks  # noqa: F401
+    from sandbox.store.routes import (categories, customers, notes, orders, products,  # noqa: F401
+                                      refunds, webhooks)
 
     return routes

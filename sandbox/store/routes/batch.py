@@ -24,6 +24,10 @@ def run_batch(ctx: Ctx, create: Callable[[dict], Any], update: Callable[[dict], 
             continue
         out[name] = []
         for entry in data[name] or []:
+            if name == "delete":
+                entry = _int(entry)
+                if entry == 0:
+                    continue  # batch_items skips (int) 0
             # each item runs on its own: an error is reported, the rest still apply
             try:
                 with ctx.site.db.tx():
@@ -31,3 +35,10 @@ def run_batch(ctx: Ctx, create: Callable[[dict], Any], update: Callable[[dict], 
             except WooError as err:
                 out[name].append({"id": id_of(entry), "error": err.body()})
     return Reply(out)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

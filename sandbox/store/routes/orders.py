@@ -98,7 +98,7 @@ def delete_order(ctx: Ctx, id: int) -> Reply:
     order = orders.get(ctx.site, id)
     body = render.order(ctx.site, order, ctx.home, ctx.dp)
     if ctx.bool_param("force"):
-        ctx.site.db.delete_post(id)  # a permanent delete fires no webhook
+        orders.erase(ctx.site, id)  # a permanent delete fires no webhook
         return Reply(body)
     if order["status"] == "trash":
         raise WooError("woocommerce_rest_already_trashed", "The order has already been deleted.", 410)
@@ -116,7 +116,7 @@ def _batch_update(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
 
 def _batch_delete(ctx: Ctx, id_: int) -> dict[str, Any]:
     order = orders.get(ctx.site, int(id_))
-    ctx.site.db.delete_post(order["id"])  # batch deletes are always force=true
+    orders.erase(ctx.site, order["id"])  # batch deletes are always force=true
     return render.order(ctx.site, order, ctx.home, ctx.dp)
 
 

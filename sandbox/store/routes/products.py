@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.store import products
+from sandbox.store import categories, products
 from sandbox.store.errors import WooError, invalid_id
 from sandbox.store.pagination import id_list, paginate, window
 from sandbox.store.router import Ctx, Reply
@@ -50,6 +50,10 @@ def list_products(ctx: Ctx) -> Reply:
     include = id_list(ctx, "include")
     if include:
         found = [p for p in found if p["id"] in include]
+    category = _leading_int(ctx.param("category"))
+    if category:  # a tax_query on product_cat: include_children by default
+        wanted = {category} | categories.descendants(ctx.site, category)
+        found = [p for p in found if wanted & set(p.get("category_ids") or [])]
     if ctx.param("search"):
         needle = str(ctx.param("search")).lower()
         found = [p for p in found if needle in p["name"].lower()]
@@ -79,11 +83,11 @@ def delete_product(ctx: Ctx, id: int) -> Reply:
     obj = _editable_product(ctx, id, 404)
     body = _render(ctx, obj)
     if ctx.bool_param("force"):
-        ctx.site.db.delete_post(id)
+        ctx.site.db.delete_post(id)  # wp_delete_post: product.deleted hooks wp_trash_post only
     else:
         obj["status"] = "trash"
         products.save(ctx.site, obj)
-    ctx.site.fire("product.deleted", id)
+        ctx.site.fire("product.deleted", id)
     return Reply(body)
 
 
@@ -163,3 +167,13 @@ def batch_variations(ctx: Ctx, product_id: int) -> Reply:
 
     return run_batch(ctx, create=lambda d: _render_var(ctx, products.create(ctx.site, d, parent)),
                      update=update, delete=delete)
+
+
+def _leading_int(value: Any) -> int:
+    """PHP's intval on the `category` string: "12,13" is 12."""
+    digits = ""
+    for ch in str(value or "").strip():
+        if not ch.isdigit():
+            break
+        digits += ch
+    return int(digits) if digits else 0
