@@ -12,7 +12,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities import refs
     from activities.contracts import OrderRef
-    from canonical.entities import Order
+    from canonical.entities import Order, WooOrderStatus
     from workflows.options import call
     from workflows.order_types import OrderSagaInput, SagaPolicy
     from workflows.saga import Saga
@@ -25,6 +25,9 @@ class OrderSagaBase(Saga):
         self._policy = SagaPolicy()  # replaced by the input's at the start of the run
         self._order: Order | None = None
         self._trash_reported = False  # set by the woo_order_trashed signal
+        # Runs from before patch TRASH_HOLDS read a payload in the trash as a
+        # cancellation; set at the start of the run: workflow.patched(TRASH_HOLDS).
+        self._trash_holds = False
 
     @property
     def _current(self) -> Order:
@@ -38,6 +41,10 @@ class OrderSagaBase(Saga):
             self._order = order
 
     def _cancelled(self) -> bool:
+        """Called off in the store. The trash is not: it can be undone, so an
+        order seen there is held (trash.py), never cancelled in the ERP."""
+        if self._trash_holds and self._current.woo_status == WooOrderStatus.TRASH:
+            return False
         return self._current.is_cancelled
 
     async def _store_order(self) -> Order:

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import (AcceptOrderInput, MarkShippedInput, ValidateOrderInput,
                                       ValidationReport, WriteBackInput)
     from canonical import events as ev
-    from canonical.entities import Order
+    from canonical.entities import Order, WooOrderStatus
     from canonical.erp import ErpSale
     from canonical.errors import ErrorType
     from canonical.events import BusinessEvent
@@ -37,6 +37,10 @@ with workflow.unsafe.imports_passed_through():
 # wait for the shipment and on every store update, and published the order's
 # facts and the ERP document in upserts of their own; they replay as they ran.
 LEANER = "fewer-erp-reads-awaiting-shipment"
+# Payloads are built when a delivery runs, so an order.updated can carry the
+# trash status before (or instead of) order.deleted arrives; runs from before
+# this patch cancelled the ERP sale on it, they replay as they ran.
+TRASH_HOLDS = "trash-payload-holds-not-cancels"
 
 
 @workflow.defn(name="OrderSaga")
@@ -55,6 +59,8 @@ class OrderSaga(OrderCompensation, TrashGuard):
         """Keep the newest payload: webhooks arrive unordered and repeated."""
         previous = self._order
         self._take(order)
+        if self._trash_holds and self._current.woo_status == WooOrderStatus.TRASH:
+            self._trash_reported = True  # as if order.deleted had come: ask the store
         # Re-poll the ERP only when the store's status moved. Our own write-back
         # (meta + note) echoes back as order.updated with nothing changed, and
         # re-reading the sale for it cost the ERP a read per order (bench/).
@@ -100,6 +106,9 @@ class OrderSaga(OrderCompensation, TrashGuard):
     async def _order_to_cash(self) -> None:
         order = self._current
         self._lean = workflow.patched(LEANER)
+        self._trash_holds = workflow.patched(TRASH_HOLDS)
+        if self._trash_holds and order.woo_status == WooOrderStatus.TRASH:
+            self._trash_reported = True
         facts = [search.WOO_STORE.value_set(order.store),
                  search.WOO_ORDER_ID.value_set(order.woo_id),
                  search.ORDER_TOTAL.value_set(float(order.total.amount))]

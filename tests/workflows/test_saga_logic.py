@@ -5,6 +5,8 @@ the workflow's own decisions (parking, retry, compensation, approval) fast.
 """
 from __future__ import annotations
 
+import asyncio
+
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -256,3 +258,30 @@ async def test_a_trashed_order_holds_until_restored_and_a_stale_trash_is_ignored
         await h.signal(OrderSaga.woo_order_updated, restored)  # order.restored
         result = await h.result()
     assert result.stage == "closed" and f"completed:{oid}" in world.woo_calls
+
+
+async def test_an_update_that_carries_the_trash_status_holds_and_never_cancels(temporal_client):
+    """A store builds a payload when it delivers it, so an order.updated can
+    say `trash` before order.deleted arrives (or instead of it): that is a
+    hold, not a cancellation of the ERP sale."""
+    world = FakeWorld(ship_immediately=False)
+    async with fake_workers(temporal_client, world) as queue:
+        oid = new_id()
+        order = sample_order(oid)
+        minute = timedelta(minutes=1)
+        h = await start_order(temporal_client, queue, order)
+        await wait_for(h, OrderSaga.status, lambda s: s.stage == "awaiting_shipment")
+
+        trashed = order.model_copy(
+            update={"woo_status": "trash", "date_modified": order.date_modified + minute})
+        world.orders[oid] = trashed
+        await h.signal(OrderSaga.woo_order_updated, trashed)  # no order.deleted at all
+        parked = await wait_for(h, OrderSaga.status, lambda s: s.stage == "needs_attention")
+        assert "trash" in parked.last_error and world.cancelled == set()
+
+        restored = order.model_copy(update={"date_modified": order.date_modified + 2 * minute})
+        world.orders[oid] = restored
+        world.ship_immediately = True
+        await h.signal(OrderSaga.woo_order_updated, restored)  # order.restored
+        result = await asyncio.wait_for(h.result(), 30)
+    assert result.stage == "closed" and world.cancelled == set()
