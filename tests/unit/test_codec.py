@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -155,3 +159,22 @@ async def test_the_remote_codec_protocol_speaks_proto_json():
     for bad in (b"not json", b'{"payloads": 5}', b"[" * 100_000):
         with pytest.raises(codec.CodecError, match="expected"):
             await codec.decode_json(c, bad)
+
+
+async def test_rotate_key_puts_a_new_key_in_front_and_old_payloads_still_read(tmp_path):
+    wooerp = Path(sys.executable).parent / "wooerp"
+    env = {**os.environ, "WOOERP_DATA_DIR": str(tmp_path)}
+    keys = tmp_path / "codec.keys"
+    first = subprocess.run([str(wooerp), "temporal", "rotate-key"], env=env,
+                           capture_output=True, text=True, timeout=60, check=True)
+    keys.write_text(first.stdout)
+    before = codec.EncryptionCodec(load_settings(data_dir=tmp_path).temporal.codec.key_ring())
+    run = subprocess.run([str(wooerp), "temporal", "rotate-key", "--key-file", str(keys)], env=env,
+                         capture_output=True, text=True, timeout=60, check=True)
+    ring_ = load_settings(data_dir=tmp_path).temporal.codec.key_ring()
+    assert ring_.ids[1:] == before.ring.ids and len(ring_.ids) == 2
+    assert f"new key {ring_.ids[0]} is first" in run.stdout
+    assert base64.b64encode(ring_.newest[1]).decode() not in run.stdout + run.stderr
+    assert oct(keys.stat().st_mode & 0o777) == "0o600"
+    written, = await before.encode([plain("old")])
+    assert await codec.EncryptionCodec(ring_).decode([written]) == [plain("old")]
