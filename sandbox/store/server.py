@@ -59,7 +59,7 @@ def make_app(cfg: StoreConfig):
 
 
 def serve(cfg: StoreConfig) -> None:
-    app, key = make_app(cfg)
+    app, _ = make_app(cfg)
     common = dict(log_level="warning", proxy_headers=False, lifespan="on", access_log=False)
     servers = [uvicorn.Server(uvicorn.Config(app, host=cfg.host, port=cfg.port, **common))]
     if cfg.tls_port:
@@ -70,9 +70,8 @@ def serve(cfg: StoreConfig) -> None:
             ssl_keyfile=str(keyfile), **{**common, "lifespan": "off"})))
     print(f"store: http://{cfg.host}:{cfg.port}" +
           (f"  https://{cfg.host}:{cfg.tls_port}" if cfg.tls_port else ""), flush=True)
-    print(f"consumer_key={key.consumer_key}", flush=True)
-    print(f"consumer_secret={key.consumer_secret}", flush=True)
-    print(f"credentials file: {cfg.data_dir / 'credentials.json'}", flush=True)
+    # Where the keys are, never the keys: this output is a log file under `wooerp dev`.
+    print(f"credentials (consumer key and secret): {cfg.data_dir / 'credentials.json'}", flush=True)
 
     async def main() -> None:
         await asyncio.gather(*(s.serve() for s in servers))

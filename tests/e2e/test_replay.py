@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import pytest
 from temporalio import workflow
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from tests.e2e.histories import HISTORIES, recorded_histories
 from tests.e2e.saga_variants import OrderSagaThatWaitsFirst, OrderSagaWithAnExtraLookup
+from workers.config.keyring import KeyRing, new_key_line
+from workers.sagas.codec import data_converter
 from workflows.order_saga import OrderSaga
 from workflows.refund_saga import RefundSaga
 from workflows.return_saga import ReturnSaga
@@ -24,13 +26,20 @@ EXPECTED = {*ORDERS, *(f"v1_{name}" for name in ORDERS),
             "refund_approved", "refund_from_woo_admin", "return_partial_receipt"}
 
 
-def _replayer(*workflows: type) -> Replayer:
-    return Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+# The product's converter, without and with the payload codec: histories
+# recorded before encryption was turned on must replay on workers that have it.
+PLAIN = data_converter(None)
+ENCRYPTED = data_converter(KeyRing.parse(new_key_line()))
 
 
-async def test_every_recorded_history_replays():
+def _replayer(*workflows: type, converter: DataConverter = ENCRYPTED) -> Replayer:
+    return Replayer(workflows=list(workflows), data_converter=converter)
+
+
+@pytest.mark.parametrize("converter", [PLAIN, ENCRYPTED], ids=["codec off", "codec on"])
+async def test_every_recorded_history_replays(converter: DataConverter):
     assert EXPECTED <= {p.stem for p in HISTORIES.glob("*.json")}
-    replayer = _replayer(OrderSaga, RefundSaga, ReturnSaga)
+    replayer = _replayer(OrderSaga, RefundSaga, ReturnSaga, converter=converter)
     for history in recorded_histories():
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
         assert result.replay_failure is None, f"{history.workflow_id}: {result.replay_failure}"

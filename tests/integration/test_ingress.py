@@ -21,6 +21,7 @@ from systems.ledger.models import InboxStatus
 from systems.woocommerce.webhooks import parse_headers
 from workers.sagas import support as svc
 from workflows import search
+from workers.ingress import saga_gauges
 from workers.ingress.app import create_app
 from workers.ingress.inbox import Inbox
 from workers.sagas.link import SagaLink
@@ -196,7 +197,8 @@ def test_health_and_metrics(ingress):
 async def test_metrics_count_parked_and_waiting_sagas_of_this_deployment(ingress,
                                                                          temporal_client):
     """What an alert reads: sagas waiting for a person, and for the ERP."""
-    client, _, _ = ingress
+    client, _, app = ingress
+    app.state.saga_gauges = saga_gauges.Cached(app.state.sagas, max_age=0)  # each scrape reads
 
     def gauge(name: str, **labels: str) -> float:
         want = ",".join(f'{k}="{v}"' for k, v in labels.items())

@@ -37,10 +37,15 @@ from pydantic_settings import (
 )
 
 from activities.refs import Queue
+from workers.config.keyring import KeyRing
 
 # Set by load_settings(config_file=...) so the TOML source can find the file
 # without a global; falls back to the WOOERP_CONFIG environment variable.
 _config_file: ContextVar[Path | None] = ContextVar("wooerp_config_file", default=None)
+
+
+# The key ring `wooerp dev` generates, and the default of temporal.codec.keys.
+DEV_CODEC_KEYS = "codec.keys"
 
 
 class SettingsError(Exception):
@@ -104,6 +109,34 @@ class ActivityRates(Section):
         return getattr(self, queue.value, None)
 
 
+class CodecSettings(Section):
+    """Encryption of every payload wooerp writes to Temporal (inputs, results,
+    signals, queries, failure messages): customer names, e-mails, addresses
+    and phones never sit in plain text in the history. Off while no key is
+    set. See workers/config/keyring.py for the key-line format and rotation."""
+
+    # Key lines, newest first; default: <data_dir>/codec.keys if that file
+    # exists (`wooerp dev` writes one), so CLI commands on the machine of the
+    # embedded stack read its sagas without further settings.
+    keys: SecretStr | None = None
+    # Bearer token of the ingress's codec endpoint (/codec/decode) that the
+    # Web UI and `temporal --codec-endpoint` call; default: support.api_token.
+    endpoint_token: SecretStr | None = None
+    # Browser origins of the Web UI allowed to call the codec endpoint
+    # (CORS); default: the `wooerp dev` UI at 127.0.0.1/localhost:<ui_port>.
+    ui_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("keys")
+    @classmethod
+    def _valid_ring(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            KeyRing.parse(v.get_secret_value())  # a bad key stops start-up, not a payload later
+        return v
+
+    def key_ring(self) -> KeyRing | None:
+        return KeyRing.parse(self.keys.get_secret_value()) if self.keys else None
+
+
 class TemporalSettings(Section):
     address: str = "127.0.0.1:7233"
     namespace: str = "default"
@@ -116,6 +149,7 @@ class TemporalSettings(Section):
     # Suffix of every task queue (`orders@blue`, `erp@blue`, ...), so two
     # deployments can share one cluster without taking each other's tasks.
     deployment: str = Field("", pattern=r"^[A-Za-z0-9_.-]*$")
+    codec: CodecSettings = Field(default_factory=lambda: CodecSettings())
 
     def queue(self, queue: Queue) -> str:
         """The queue's name in this deployment (`orders@blue`)."""
@@ -168,6 +202,12 @@ class SupportSettings(Section):
     api_token: SecretStr | None = None  # None disables the support API
 
 
+class MetricsSettings(Section):
+    # Bearer token /metrics asks for (Prometheus: `authorization.credentials_file`);
+    # None keeps /metrics open, as a scraper without credentials expects.
+    token: SecretStr | None = None
+
+
 class LogSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["auto", "json", "console"] = "auto"  # auto: console on a TTY, else JSON
@@ -195,6 +235,7 @@ class Settings(BaseSettings):
     saga: SagaSettings = Field(default_factory=SagaSettings)
     refunds: RefundSettings = Field(default_factory=RefundSettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")
@@ -202,6 +243,10 @@ class Settings(BaseSettings):
         self.data_dir = self.data_dir.expanduser()
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'ledger.sqlite'}"
+        dev_keys = self.data_dir / DEV_CODEC_KEYS
+        if self.temporal.codec.keys is None and dev_keys.is_file():
+            self.temporal.codec.keys = SecretStr(_read_secret_file(dev_keys, "temporal.codec.keys"))
+            KeyRing.parse(self.temporal.codec.keys.get_secret_value())
         return self
 
     def store(self, code: str) -> StoreSettings:

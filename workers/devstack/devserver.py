@@ -55,6 +55,7 @@ class DevServerConfig:
     db_file: Path | None = None  # None: in memory (state lost on exit)
     namespace: str = "default"
     log_level: str = "warn"
+    ui_codec_endpoint: str | None = None  # the Web UI decodes payloads there (the ingress)
     search_attributes: Sequence[SearchAttributeKey] = field(default=SEARCH_ATTRIBUTES)
 
     @classmethod
@@ -81,6 +82,8 @@ def dev_server_argv(config: DevServerConfig, binary: Path | None = None) -> list
             *LATENCY_FLAGS, *dev_server_flags(config.search_attributes)]
     if config.ui_port:
         argv += ["--ui-port", str(config.ui_port), "--ui-disable-news-fetch"]
+        if config.ui_codec_endpoint:
+            argv += ["--ui-codec-endpoint", config.ui_codec_endpoint]
     else:
         argv += ["--headless"]
     if config.http_port:

@@ -13,13 +13,15 @@ import json
 import os
 import secrets
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import httpx
 
+from workers.config.keyring import new_key_line
+from workers.config.settings import DEV_CODEC_KEYS, Settings
 from workers.devstack.devserver import DevServerConfig, dev_server_spec
-from workers.config.settings import Settings
+from workers.devstack.private import make_private
 from workers.devstack.supervisor import ChildSpec
 
 WOOERP = str(Path(sys.executable).parent / "wooerp")
@@ -33,26 +35,49 @@ class DevPorts:
     ingress: int = 8080
 
 
+def _new_secrets() -> dict[str, str]:
+    return {"consumer_key": f"ck_{secrets.token_hex(20)}",
+            "consumer_secret": f"cs_{secrets.token_hex(20)}",
+            "webhook_secret": secrets.token_urlsafe(24),
+            "support_token": secrets.token_urlsafe(24),
+            "codec_token": secrets.token_urlsafe(24)}
+
+
 @dataclass(frozen=True)
 class DevSecrets:
     consumer_key: str
     consumer_secret: str
     webhook_secret: str
     support_token: str
+    codec_token: str  # the Web UI's path to the ingress's codec endpoint
 
     @classmethod
     def load_or_create(cls, data_dir: Path) -> DevSecrets:
         path = data_dir / "dev-secrets.json"
-        if path.is_file():
-            return cls(**json.loads(path.read_text()))
-        made = cls(consumer_key=f"ck_{secrets.token_hex(20)}",
-                   consumer_secret=f"cs_{secrets.token_hex(20)}",
-                   webhook_secret=secrets.token_urlsafe(24),
-                   support_token=secrets.token_urlsafe(24))
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(made)))
+        saved = json.loads(path.read_text()) if path.is_file() else {}
+        # A file from an earlier release lacks the newer secrets: add them, keep the rest.
+        values = {**_new_secrets(), **{k: v for k, v in saved.items() if k in _FIELDS}}
+        if values.keys() != saved.keys():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.chmod(0o600)
+            path.write_text(json.dumps(values))
+        return cls(**values)
+
+
+_FIELDS = {f.name for f in fields(DevSecrets)}
+
+
+def dev_codec_keys(data_dir: Path) -> Path:
+    """The stack's payload-encryption key, made once and kept with its histories
+    (a new key would leave temporal.sqlite unreadable). Settings read this file
+    by default, so every process and CLI command on this data dir finds it."""
+    path = data_dir / DEV_CODEC_KEYS
+    if not path.is_file():
+        path.touch(mode=0o600)
         path.chmod(0o600)
-        return made
+        path.write_text(new_key_line() + "\n")
+    return path
 
 
 def _http_ready(url: str):
@@ -74,8 +99,10 @@ class DevStack:
                  invoice_delay: float = 3.0) -> None:
         self.settings, self.temporal, self.ports = settings, temporal, ports
         self.data_dir = Path(settings.data_dir)
+        make_private(self.data_dir)  # before anything writes there, children included
         self.logs = self.data_dir / "logs"
         self.secrets = DevSecrets.load_or_create(self.data_dir)
+        self.codec_keys = dev_codec_keys(self.data_dir)
         self.ship_delay, self.invoice_delay = ship_delay, invoice_delay
 
     # endpoints ------------------------------------------------------------------
@@ -90,6 +117,11 @@ class DevStack:
     @property
     def ingress_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.ingress}"
+
+    @property
+    def codec_endpoint(self) -> str:
+        """What the Web UI calls to decode payloads (it sends no token of its own)."""
+        return f"{self.ingress_url}/codec/{self.secrets.codec_token}"
 
     @property
     def erp_json(self) -> Path:
@@ -114,6 +146,10 @@ class DevStack:
             "WOOERP_INGRESS__HOST": "127.0.0.1",
             "WOOERP_INGRESS__PORT": str(self.ports.ingress),
             "WOOERP_SUPPORT__API_TOKEN": s.support_token,
+            # Payload keys: <data_dir>/codec.keys, the settings' default.
+            "WOOERP_TEMPORAL__CODEC__ENDPOINT_TOKEN": s.codec_token,
+            **({"WOOERP_TEMPORAL__UI_PORT": str(self.temporal.ui_port)}  # the codec's CORS origin
+               if self.temporal.ui_port else {}),
         }
 
     # children -------------------------------------------------------------------
@@ -121,7 +157,8 @@ class DevStack:
         env = self.product_env()
         templates = Path.home() / ".cache" / "wooerp" / "tryton-templates"
         return [
-            dev_server_spec(self.temporal, log_file=self.logs / "temporal.log"),
+            dev_server_spec(replace(self.temporal, ui_codec_endpoint=self.codec_endpoint),
+                            log_file=self.logs / "temporal.log"),
             ChildSpec("erp", [WOOERP, "sandbox", "erp", "--port", str(self.ports.erp),
                               "--data-dir", str(self.data_dir / "erp"),
                               "--templates-dir", str(templates)],
@@ -161,6 +198,8 @@ class DevStack:
             "ingress_url": self.ingress_url,
             "webhook_url": f"{self.ingress_url}/webhooks/woocommerce/{STORE}",
             "support_token": self.secrets.support_token,
+            "codec_endpoint": f"{self.ingress_url}/codec",
+            "codec_token": self.secrets.codec_token,
             "ledger": self.settings.database_url,
             "logs": str(self.logs),
         }

@@ -1,10 +1,17 @@
 """A small process supervisor for the embedded stack (`wooerp dev`) and tests.
 
 Children start in order, each waited for until its readiness check passes,
-and stop in reverse order (SIGTERM, then SIGKILL after a timeout) on Ctrl-C,
-SIGTERM, or when any child dies unexpectedly. Children get their own process
-group, so a terminal Ctrl-C reaches only the supervisor, which then stops
-them in the right order rather than all at once.
+and stop in reverse order (SIGTERM, then SIGKILL after a timeout) on Ctrl-C
+or SIGTERM. Children get their own process group, so a terminal Ctrl-C
+reaches only the supervisor, which then stops them in the right order rather
+than all at once.
+
+A child that dies while the stack runs is restarted after a bounded
+exponential backoff, and the supervisor says so (a log line with the child's
+restart count); the others keep running, since their work is durable in
+Temporal. A child that keeps dying (`Restarts.limit` crashes within
+`Restarts.window` seconds) is given up on: the stack stops and `run` raises
+ChildFailed saying which child and why.
 """
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ import ctypes
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +64,7 @@ class Child:
         self.spec = spec
         self.process: asyncio.subprocess.Process | None = None
         self._log: IO[bytes] | None = None
+        self.restarts = 0  # times the supervisor started it again after a crash
 
     @property
     def returncode(self) -> int | None:
@@ -63,7 +72,7 @@ class Child:
 
     async def start(self) -> None:
         spec = self.spec
-        if spec.log_file is not None:
+        if spec.log_file is not None and self._log is None:  # a restart appends to the same log
             spec.log_file.parent.mkdir(parents=True, exist_ok=True)
             self._log = open(spec.log_file, "ab")  # noqa: SIM115 (closed in stop)
         self.process = await asyncio.create_subprocess_exec(
@@ -118,6 +127,11 @@ class Child:
             self._log = None
         return self.returncode
 
+    def kill_leftovers(self) -> None:
+        """After the child died: its helpers (same process group) must not hold its ports."""
+        if self.process is not None:
+            self._signal(signal.SIGKILL)
+
     def _signal(self, sig: signal.Signals) -> None:
         assert self.process is not None
         with contextlib.suppress(ProcessLookupError):
@@ -131,9 +145,24 @@ class Child:
         return f"; last output in {path}:\n{tail}"
 
 
+@dataclass(frozen=True)
+class Restarts:
+    """How a crashed child is brought back: after `first` seconds, doubling up to
+    `longest`; `limit` crashes within `window` seconds and the stack gives up."""
+
+    first: float = 1.0
+    longest: float = 30.0
+    limit: int = 5
+    window: float = 60.0
+
+    def delay(self, recent_crashes: int) -> float:
+        return min(self.first * 2 ** max(recent_crashes - 1, 0), self.longest)
+
+
 class Supervisor:
-    def __init__(self, specs: Sequence[ChildSpec] = ()) -> None:
+    def __init__(self, specs: Sequence[ChildSpec] = (), restarts: Restarts = Restarts()) -> None:
         self.children = [Child(s) for s in specs]
+        self.restarts = restarts
 
     def add(self, spec: ChildSpec) -> Child:
         child = Child(spec)
@@ -158,8 +187,9 @@ class Supervisor:
             await child.stop()
 
     async def run(self, on_ready: Callable[[], Any] | None = None) -> int:
-        """Start everything, run until Ctrl-C/SIGTERM or a child dies, stop in
-        reverse order. Returns 0 after a signal, 1 if a child died."""
+        """Start everything, restart what crashes, until Ctrl-C/SIGTERM; stop in
+        reverse order. Returns 0 after a signal; raises ChildFailed when a child
+        could not be kept running."""
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -168,25 +198,62 @@ class Supervisor:
             await self.start()
             if on_ready is not None:
                 on_ready()
-            died = await self._wait_for(stop)
-            return 1 if died else 0
+            await self.keep_running(stop)
+            return 0
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
             await self.stop()
 
-    async def _wait_for(self, stop: asyncio.Event) -> Child | None:
+    async def keep_running(self, stop: asyncio.Event) -> None:
+        """Watch every child until `stop` is set; raises ChildFailed on giving up
+        (the caller stops the rest)."""
         stopper = asyncio.ensure_future(stop.wait())
-        exits = {asyncio.ensure_future(c.process.wait()): c for c in self.children if c.process}
-        done, pending = await asyncio.wait({stopper, *exits}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        for task in done:
-            if task in exits:
-                child = exits[task]
-                log.error("child died", child=child.spec.name, code=child.returncode)
-                return child
-        return None
+        watchers = [asyncio.ensure_future(self._watch(c, stop)) for c in self.children]
+        try:
+            done, _ = await asyncio.wait({stopper, *watchers}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not stopper:
+                    task.result()  # ChildFailed
+        finally:
+            for task in (stopper, *watchers):
+                task.cancel()
+            await asyncio.gather(stopper, *watchers, return_exceptions=True)
+
+    async def _watch(self, child: Child, stop: asyncio.Event) -> None:
+        """Restart `child` each time it dies; return only by cancellation or ChildFailed."""
+        policy, crashes = self.restarts, deque[float]()
+        loop = asyncio.get_running_loop()
+        while True:
+            assert child.process is not None
+            code = await child.process.wait()
+            if stop.is_set():
+                return
+            child.kill_leftovers()
+            now = loop.time()
+            crashes.append(now)
+            while crashes and crashes[0] < now - policy.window:
+                crashes.popleft()
+            if len(crashes) >= policy.limit:
+                log.error("child keeps crashing, giving up", child=child.spec.name, code=code,
+                          crashes=len(crashes), window_seconds=policy.window)
+                raise ChildFailed(
+                    f"{child.spec.name} crashed {len(crashes)} times within {policy.window:.0f}s "
+                    f"(last exit code {code}); gave up and stopped the stack{child._log_hint()}")
+            delay = policy.delay(len(crashes))
+            log.warning("child died, restarting", child=child.spec.name, code=code,
+                        restart_in_seconds=delay, restarts=child.restarts)
+            if await _wait_or_stop(stop, delay):
+                return
+            try:
+                await child.start()
+                child.restarts += 1
+                await child.wait_ready()
+            except (ChildFailed, OSError) as exc:  # died again before it was ready: counted above
+                log.warning("restarted child not ready", child=child.spec.name, error=str(exc)[:300])
+                await child.stop()  # if it hangs unready; the next turn counts the crash
+                continue
+            log.info("child restarted", child=child.spec.name, restarts=child.restarts)
 
     async def __aenter__(self) -> Supervisor:
         await self.start()
@@ -194,3 +261,12 @@ class Supervisor:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+async def _wait_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds`, or less when `stop` is set; True if it was."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+        return True
+    except asyncio.TimeoutError:
+        return False
