@@ -33,6 +33,8 @@ def store(
     fault_webhook_reorder_rate: float = typer.Option(0.0, help="Share held back so later ones overtake."),
     fault_webhook_delay_ms: int = typer.Option(0, help="Delay before every webhook delivery."),
     fault_seed: Optional[int] = typer.Option(None, help="Seed for the fault RNG (reproducible chaos)."),
+    manual_gateways: str = typer.Option("bacs,cheque,cod", help="Payment gateways that cannot refund "
+                                        "automatically: api_refund=true is refused (HTTP 500)."),
 ) -> None:
     """Serve a WooCommerce-compatible store (REST v3 + webhooks), persisted to SQLite."""
     from sandbox.store.faults import Faults
@@ -51,4 +53,5 @@ def store(
         utc_offset_minutes=utc_offset_minutes, consumer_key=consumer_key,
         consumer_secret=consumer_secret, webhook_timeout=webhook_timeout,
         trust_forwarded_proto=trust_forwarded_proto, faults=faults,
+        manual_gateways=frozenset(g.strip() for g in manual_gateways.split(",") if g.strip()),
     ))
