@@ -87,7 +87,7 @@ class SagaClient:
                                              policy=saga_policy(self.settings),
                                              task_queue=self.workflow_queue)
             refunds = await starts.signal_refunds(self._client, order,
-                                                  policy=refund_policy(self.settings),
+                                                  policy=refund_policy(self.settings, order.store),
                                                   task_queue=self.workflow_queue)
         return f"{note}; started {', '.join(refunds)}" if refunds else str(note)
 
@@ -116,7 +116,7 @@ class SagaClient:
             return await support.request_refund(
                 self._client, store=store, order_id=order_id, requested_by=requested_by,
                 lines=lines, amount=amount, reason=reason, key=key, disposition=disposition,
-                policy=refund_policy(self.settings), task_queue=self.workflow_queue)
+                policy=refund_policy(self.settings, store), task_queue=self.workflow_queue)
 
     async def approve_refund(self, workflow_id: str, by: str) -> RefundStatus:
         with translated():
@@ -125,6 +125,12 @@ class SagaClient:
     async def reject_refund(self, workflow_id: str, by: str, reason: str) -> RefundStatus:
         with translated():
             return await support.reject_refund(self._client, workflow_id, by, reason)
+
+    async def confirm_money_sent(self, workflow_id: str, by: str, note: str = ""
+                                 ) -> RefundStatus:
+        """Close a refund's "return the money by hand" action: the money was sent."""
+        with translated():
+            return await support.confirm_money_sent(self._client, workflow_id, by, note)
 
     async def refund_status(self, workflow_id: str) -> RefundStatus:
         with translated():
@@ -137,7 +143,7 @@ class SagaClient:
             return await support.authorize_return(
                 self._client, store=store, rma=rma, order_id=order_id, lines=lines,
                 authorized_by=authorized_by, reason=reason,
-                refund_policy=refund_policy(self.settings), task_queue=self.workflow_queue)
+                refund_policy=refund_policy(self.settings, store), task_queue=self.workflow_queue)
 
     async def receive_return(self, store: str, rma: str,
                              quantities: dict[int, int]) -> ReturnStatus:
