@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
+from temporalio.api.enums.v1 import TaskQueueKind, TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -41,6 +44,14 @@ class SagaRow:
     stage: str | None
     since: datetime | None
     reason: str | None
+
+
+@dataclass(frozen=True)
+class Poller:
+    """A worker process polling a task queue, as Temporal last saw it."""
+
+    identity: str
+    last_access: datetime | None
 
 
 class SagaClient:
@@ -162,6 +173,30 @@ class SagaClient:
         """Add wooerp's search attributes to the namespace; the names added."""
         with translated():
             return await search_attributes.register(self._client, self.settings.temporal.namespace)
+
+    async def missing_search_attributes(self) -> list[str]:
+        """wooerp's search attributes the namespace does not have (empty: all there)."""
+        with translated():
+            return await search_attributes.missing(self._client, self.settings.temporal.namespace)
+
+    async def task_queue_pollers(self, queue: Queue) -> list[Poller]:
+        """Who polls this deployment's `queue` (Temporal's DescribeTaskQueue):
+        workflow tasks on the workflow queue, activity tasks on the others.
+        Temporal keeps listing a poller for a few minutes after it went away;
+        `last_access` tells a live one from a gone one."""
+        kind = (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW if queue == Queue.WORKFLOWS
+                else TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+        request = DescribeTaskQueueRequest(
+            namespace=self.settings.temporal.namespace, task_queue_type=kind,
+            task_queue=TaskQueue(name=self.settings.temporal.queue(queue),
+                                 kind=TaskQueueKind.TASK_QUEUE_KIND_NORMAL))
+        with translated():
+            answer = await self._client.workflow_service.describe_task_queue(
+                request, timeout=VISIBILITY_TIMEOUT)
+        return [Poller(identity=p.identity,
+                       last_access=p.last_access_time.ToDatetime(tzinfo=timezone.utc)
+                       if p.HasField("last_access_time") else None)
+                for p in answer.pollers]
 
     # visibility -----------------------------------------------------------------------
     async def count(self, query: str) -> int:
