@@ -18,7 +18,8 @@ from decimal import Decimal
 import httpx
 
 from canonical.money import Money
-from tests.e2e.shop import POSTER, TSHIRT, Shop
+from tests.e2e.histories import keep_history
+from tests.e2e.shop import POSTER, TSHIRT
 from tests.e2e.stack import STORE, SUPPORT_TOKEN, E2EStack
 from tests.e2e.test_refunds import closed_order, line_id, settle, started, store_refunds
 from workflows import search
@@ -85,6 +86,7 @@ async def test_a_bacs_refund_is_booked_and_waits_until_support_sent_the_money(e2
         "RefundRequested", "RefundApproved", "ManualRefundRequired", "CreditNotePosted",
         "StockDisposed", "ManualRefundSent", "RefundCompleted"]
     assert len(store_refunds(shop, order["id"])) == 1
+    await keep_history(e2e.client.get_workflow_handle(wid), "refund_money_by_hand")
 
 
 async def test_a_line_refunded_without_its_tax_reaches_the_erp_as_refunded(e2e, shop):
@@ -105,3 +107,4 @@ async def test_a_line_refunded_without_its_tax_reaches_the_erp_as_refunded(e2e, 
     assert payload["tax_kept"] == {"amount": "1.00", "currency": "USD"}
     assert payload["booked_difference"] == {"amount": "0.00", "currency": "USD"}
     assert payload["skus"] == [POSTER] and payload["credit_note"] == done.credit_note
+    await keep_history(e2e.client.get_workflow_handle(wid), "refund_kept_tax")

@@ -21,7 +21,8 @@ from workflows.return_saga import ReturnSaga
 ORDERS = {"order_closed", "order_cancelled", "order_parked_then_retried"}
 EXPECTED = {*ORDERS, *(f"v1_{name}" for name in ORDERS),
             "order_trashed_then_restored",
-            "refund_approved", "refund_from_woo_admin", "return_partial_receipt"}
+            "refund_approved", "refund_from_woo_admin", "return_partial_receipt",
+            "refund_money_by_hand", "refund_kept_tax"}
 
 
 def _replayer(*workflows: type) -> Replayer:
