@@ -128,8 +128,8 @@ class FakeWorld:
         async def mark_shipped(inp: MarkShippedInput) -> Order:
             w.woo_calls.append(f"completed:{inp.woo_order_id}")
             order = w.order(inp.woo_order_id)
-            done = order.model_copy(update={"woo_status": "completed",
-                                            "date_modified": order.date_modified + timedelta(seconds=1)})
+            later = order.date_modified + timedelta(seconds=1)  # the store's answer is newer
+            done = order.model_copy(update={"woo_status": "completed", "date_modified": later})
             w.orders[inp.woo_order_id] = done
             return done
 

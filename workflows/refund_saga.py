@@ -99,7 +99,9 @@ class RefundSaga(Saga):
         if self._money_sent is not None:
             raise ApplicationError(f"cannot confirm: already confirmed by {self._money_sent.by}")
         if self._by_hand is None:
-            if self._woo_refund_id is not None or self._inp.origin == "woocommerce":
+            inp = getattr(self, "_inp", None)  # an update may come before run() starts
+            from_store = inp is not None and inp.origin == "woocommerce"
+            if self._woo_refund_id is not None or from_store:
                 raise ApplicationError("cannot confirm: this refund's money goes back through "
                                        "the payment gateway, not by hand")
             raise ApplicationError(f"cannot confirm yet: the refund is {self._stage}, "
