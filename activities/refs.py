@@ -66,7 +66,9 @@ NONE: Any = type(None)
 WOO_GET_ORDER = _ref("woo.get_order", Queue.WOOCOMMERCE, OrderRef, Order)
 WOO_GET_REFUND = _ref("woo.get_refund", Queue.WOOCOMMERCE, RefundRef, Refund)
 WOO_WRITE_ERP_DOCUMENT = _ref("woo.write_erp_document", Queue.WOOCOMMERCE, WriteBackInput, NONE)
-WOO_MARK_SHIPPED = _ref("woo.mark_shipped", Queue.WOOCOMMERCE, MarkShippedInput, NONE)
+# Answers with the order as the store has it after the update (None in
+# histories recorded before it answered at all).
+WOO_MARK_SHIPPED = _ref("woo.mark_shipped", Queue.WOOCOMMERCE, MarkShippedInput, Order)
 WOO_CANCEL_ORDER = _ref("woo.cancel_order", Queue.WOOCOMMERCE, CancelWooOrderInput, NONE)
 WOO_CREATE_REFUND = _ref("woo.create_refund", Queue.WOOCOMMERCE, CreateWooRefundInput, int)
 ERP_VALIDATE_ORDER = _ref("erp.validate_order", Queue.ERP, ValidateOrderInput, ValidationReport)

@@ -64,14 +64,18 @@ class WooActivities:
 
     @activity.defn(name=refs.WOO_MARK_SHIPPED.name)
     @classified
-    def mark_shipped(self, inp: MarkShippedInput) -> None:
+    def mark_shipped(self, inp: MarkShippedInput) -> Order:
+        """`completed` in the store; answers with the order as the store now has
+        it, so the saga's view (and `wooerp order status`) follows its own write."""
         client = self._client(inp.store)
-        if client.get_order(inp.woo_order_id)["status"] == "completed":
-            return
-        tracking = f" Tracking number: {inp.tracking_number}." if inp.tracking_number else ""
-        client.add_order_note(inp.woo_order_id, f"Shipped by the ERP ({inp.erp_document}).{tracking}",
-                              customer_note=True)
-        client.update_order(inp.woo_order_id, status="completed")
+        order = client.get_order(inp.woo_order_id)
+        if order["status"] != "completed":
+            tracking = f" Tracking number: {inp.tracking_number}." if inp.tracking_number else ""
+            client.add_order_note(inp.woo_order_id,
+                                  f"Shipped by the ERP ({inp.erp_document}).{tracking}",
+                                  customer_note=True)
+            order = client.update_order(inp.woo_order_id, status="completed")
+        return mapping.order_from_woo(order, store=inp.store)
 
     @activity.defn(name=refs.WOO_CANCEL_ORDER.name)
     @classified

@@ -19,6 +19,8 @@ class ErrorType(StrEnum):
     WOO_AUTH = "WooAuthError"
     WOO_UNEXPECTED = "WooUnexpectedResponse"  # not the JSON the API promises
     WOO_REFUND_NOT_FOUND = "WooRefundNotFound"
+    WOO_REFUND_REFUSED = "WooRefundRefused"  # the refund controller's HTTP 500 verdict
+    WOO_GATEWAY_REFUSED = "WooGatewayRefusedRefund"  # the gateway cannot refund by itself
     UNKNOWN_STORE = "UnknownStore"  # no such store configured on this worker
     # ERP
     ERP = "ErpError"

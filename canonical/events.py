@@ -134,6 +134,45 @@ class CreditNotePosted(BusinessEvent):
     amount: Money
 
 
+class ManualRefundRequired(BusinessEvent):
+    """The refund is recorded in the store, but its gateway did not (cannot)
+    pay it back: a person must return the money by hand."""
+
+    type: Literal["ManualRefundRequired"] = "ManualRefundRequired"
+    refund_ref: str
+    amount: Money
+    payment_method: str
+    why: str  # the gateway is a manual one, or what it answered
+
+
+class ManualRefundSent(BusinessEvent):
+    """Support confirmed that the money of a by-hand refund was sent."""
+
+    type: Literal["ManualRefundSent"] = "ManualRefundSent"
+    refund_ref: str
+    amount: Money
+    sent_by: str
+    note: str = ""
+
+
+class RefundTaxVariance(BusinessEvent):
+    """A refund whose tax differs from the tax the order charged on the same
+    units (the merchant refunded a line without its tax, or part of it), and
+    what the ERP booked for it. Deliberate, so recorded, not parked:
+    `tax_kept` is the tax the store keeps on refunded goods, `booked_difference`
+    the credit note's total minus the money refunded (zero when the ERP booked
+    exactly what the store refunded)."""
+
+    type: Literal["RefundTaxVariance"] = "RefundTaxVariance"
+    refund_ref: str
+    charged_tax: Money  # what the order charged on the refunded units
+    refunded_tax: Money
+    tax_kept: Money
+    credit_note: str
+    booked_difference: Money
+    skus: list[str] = Field(default_factory=list)
+
+
 class ReturnAuthorized(BusinessEvent):
     type: Literal["ReturnAuthorized"] = "ReturnAuthorized"
     rma: str
@@ -164,6 +203,7 @@ EVENT_CLASSES: tuple[type[BusinessEvent], ...] = (
     StockReserved, ShipmentConfirmed, InvoicePosted, OrderClosed, OrderCancelled,
     RefundRequested, RefundApproved, RefundRejected, RefundCompleted, CreditNotePosted,
     ReturnAuthorized, ReturnReceived, StockDisposed, InventoryAdjusted,
+    ManualRefundRequired, ManualRefundSent, RefundTaxVariance,
 )
 EVENT_TYPES: dict[str, type[BusinessEvent]] = {c.__name__: c for c in EVENT_CLASSES}
 

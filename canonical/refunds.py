@@ -60,3 +60,20 @@ def build_refund(order: Order, lines: dict[int, int], amount: Money | None, reas
         raise RefundNotAllowed(f"refund of {value} exceeds the {left} left to refund on "
                                f"order {order.woo_id}")
     return Refund(order_woo_id=order.woo_id, amount=value, reason=reason, lines=rlines)
+
+
+def tax_on_refunded_units(order: Order, refund: Refund) -> tuple[Money, Money, list[str]]:
+    """(tax the order charged on the refunded units, tax refunded, their SKUs),
+    over the refund's product lines. They differ when the merchant refunded
+    goods without their tax, or part of it (WooCommerce allows both)."""
+    charged = refunded = Money.zero(order.currency)
+    skus: list[str] = []
+    by_id = {line.line_id: line for line in order.lines}
+    for rl in refund.lines:
+        line = by_id.get(rl.line_id)
+        if line is None or rl.quantity == 0:  # shipping, fees, money-only lines
+            continue
+        charged = charged + _units(line.total_tax, line.quantity, min(rl.quantity, line.quantity))
+        refunded = refunded + rl.tax
+        skus.append(rl.sku or line.sku or f"line-{line.line_id}")
+    return charged, refunded, skus

@@ -45,6 +45,7 @@ _TRANSITIONS: dict[str, dict[OrderStatus | None, OrderStatus]] = {
 _NEUTRAL = {
     "RefundRequested", "RefundApproved", "RefundRejected", "CreditNotePosted",
     "ReturnAuthorized", "ReturnReceived", "StockDisposed", "InventoryAdjusted",
+    "ManualRefundRequired", "ManualRefundSent", "RefundTaxVariance",
 }
 
 

@@ -6,7 +6,7 @@ workflow logic."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from temporalio import activity
@@ -28,7 +28,8 @@ def usd(x) -> Money:
 
 
 def sample_order(woo_id: int, *, sku: str = "WOO-MUG", status: str = "processing",
-                 modified: datetime | None = None, store: str = "default") -> Order:
+                 modified: datetime | None = None, store: str = "default",
+                 payment_method: str = "") -> Order:
     t = modified or datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
     line = OrderLine(line_id=woo_id * 10, sku=sku, name=sku, quantity=2, subtotal=usd("25.00"),
                      subtotal_tax=usd("2.50"), total=usd("25.00"), total_tax=usd("2.50"))
@@ -38,7 +39,8 @@ def sample_order(woo_id: int, *, sku: str = "WOO-MUG", status: str = "processing
                  billing=Address(first_name="Ada"), lines=[line], discount_total=usd(0),
                  discount_tax=usd(0), shipping_total=usd(0), shipping_tax=usd(0),
                  cart_tax=usd("2.50"), total=usd("27.50"), total_tax=usd("2.50"),
-                 date_created=t, date_modified=t, date_paid=t if paid else None)
+                 date_created=t, date_modified=t, date_paid=t if paid else None,
+                 payment_method=payment_method)
 
 
 @dataclass
@@ -55,6 +57,10 @@ class FakeWorld:
     credit_notes: dict[str, CreditNote] = field(default_factory=dict)
     sale_reads: int = 0
     order_reads: int = 0
+    # As a real store: these gateways cannot refund by themselves, and a gateway
+    # id starting with "uninstalled_" has no plugin; api_refund=true is refused.
+    manual_gateways: set[str] = field(default_factory=lambda: {"bacs", "cheque", "cod"})
+    refund_attempts: list[tuple[int, bool]] = field(default_factory=list)  # (order, api_refund)
 
     def order(self, woo_id: int) -> Order:
         return self.orders.setdefault(woo_id, sample_order(woo_id))
@@ -119,8 +125,13 @@ class FakeWorld:
             w.woo_calls.append(f"write_back:{inp.woo_order_id}:{inp.erp_document}")
 
         @activity.defn(name=refs.WOO_MARK_SHIPPED.name)
-        async def mark_shipped(inp: MarkShippedInput) -> None:
+        async def mark_shipped(inp: MarkShippedInput) -> Order:
             w.woo_calls.append(f"completed:{inp.woo_order_id}")
+            order = w.order(inp.woo_order_id)
+            later = order.date_modified + timedelta(seconds=1)  # the store's answer is newer
+            done = order.model_copy(update={"woo_status": "completed", "date_modified": later})
+            w.orders[inp.woo_order_id] = done
+            return done
 
         @activity.defn(name=refs.WOO_CANCEL_ORDER.name)
         async def cancel_order(inp: CancelWooOrderInput) -> None:
@@ -132,6 +143,16 @@ class FakeWorld:
             for r in order.refunds:  # idempotent by the reference in the reason
                 if inp.refund_ref in r.reason:
                     return r.woo_id or 0
+            w.refund_attempts.append((inp.woo_order_id, inp.api_refund))
+            if inp.api_refund and (order.payment_method in w.manual_gateways
+                                   or order.payment_method.startswith("uninstalled_")):
+                message = ("The payment gateway for this order does not exist."
+                           if order.payment_method.startswith("uninstalled_") else
+                           "The payment gateway for this order does not support automatic "
+                           "refunds.")
+                raise ApplicationError(f"500 woocommerce_rest_cannot_create_order_refund: "
+                                       f"{message}", type=ErrorType.WOO_GATEWAY_REFUSED,
+                                       non_retryable=True)
             w.woo_calls.append(f"refund:{inp.woo_order_id}:{inp.amount.amount}")
             refund = Refund(woo_id=len(order.refunds) + 100, order_woo_id=order.woo_id,
                             amount=inp.amount, reason=inp.reason, lines=inp.lines,

@@ -248,11 +248,16 @@ class OrderSaga(OrderCompensation, TrashGuard):
         await self._record(ev.ShipmentConfirmed, source="erp", erp_shipment_id=shipment.erp_id,
                            tracking_number=shipment.tracking_number)
         o = self._current
-        await self._attempt(Stage.UPDATING_STORE, lambda: call(
+        answer = await self._attempt(Stage.UPDATING_STORE, lambda: call(
             refs.WOO_MARK_SHIPPED,
             MarkShippedInput(store=o.store, woo_order_id=o.woo_id, erp_document=sale.document,
                              tracking_number=shipment.tracking_number),
             self._policy.max_attempts))
+        # The store's answer to our own `completed`: the status query shows what
+        # the store now says, without waiting for (or missing) the webhook echo.
+        # None in histories recorded before the activity answered with the order.
+        if answer is not None:
+            self._take(answer)
 
     def _on_event(self, event: BusinessEvent) -> None:
         self._status = advance(self._status, event.type,

@@ -26,8 +26,15 @@ def refund_marker(refund_ref: str) -> str:
 
 class RefundPolicy(BaseModel):
     auto_approve_below: Decimal = Decimal("0")  # amounts strictly below are auto-approved
-    escalate_after_seconds: float = 24 * 3600.0  # undecided that long: needs attention
+    escalate_after_seconds: float = 24 * 3600.0  # undecided (or unsent) that long: needs attention
     max_attempts: int = 8
+    # Gateways that cannot refund by themselves (WooCommerce's offline ones):
+    # the refund is recorded in the store with api_refund=false, the credit
+    # note posted, and support returns the money and confirms it (money_sent).
+    manual_gateways: list[str] = Field(default_factory=lambda: ["bacs", "cheque", "cod"])
+    # Any other gateway refusing to refund (its plugin gone, no refund support):
+    # the same as a manual gateway, or park the refund for a person.
+    on_gateway_refusal: Literal["return_by_hand", "park"] = "return_by_hand"
 
 
 class LineRequest(BaseModel):
@@ -55,6 +62,13 @@ class Decision(BaseModel):
     reason: str = ""
 
 
+class MoneySent(BaseModel):
+    """Support's word that a refund's money went back by hand."""
+
+    by: str = Field(min_length=1, max_length=200)
+    note: str = Field("", max_length=1000)  # the bank transfer's reference, the cheque number
+
+
 class RefundStatus(BaseModel):
     workflow_id: str
     stage: str
@@ -66,6 +80,10 @@ class RefundStatus(BaseModel):
     events: list[str]
     pending_action: str | None
     last_error: str | None
+    # How the money goes back: through the payment gateway, or by hand (then
+    # the saga waits in awaiting_manual_refund until support confirms it).
+    money_back: Literal["gateway", "by_hand"] | None = None
+    money_sent_by: str | None = None
 
 
 class ReturnSagaInput(BaseModel):

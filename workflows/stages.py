@@ -30,6 +30,9 @@ class Stage(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     MOVING_MONEY = "moving_money"
     POSTING_CREDIT_NOTE = "posting_credit_note"  # money back in the store, not yet in the books
+    # booked and recorded in the store, but the gateway cannot pay it back:
+    # support returns the money by hand and confirms (`wooerp refund money-sent`)
+    AWAITING_MANUAL_REFUND = "awaiting_manual_refund"
     COMPLETED = "completed"
     # ReturnSaga, in order
     AWAITING_RECEIPT = "awaiting_receipt"

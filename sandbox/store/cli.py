@@ -46,6 +46,8 @@ def store(
                                      "WP-Cron, only after the next request to the site."),
     webhook_cron_delay_ms: int = typer.Option(0, help="How long after it is queued (runner) or after the "
                                               "page view (page_view) a delivery runs."),
+    manual_gateways: str = typer.Option("bacs,cheque,cod", help="Payment gateways that cannot refund "
+                                        "automatically: api_refund=true is refused (HTTP 500)."),
 ) -> None:
     """Serve a WooCommerce-compatible store (REST v3 + webhooks), persisted to SQLite."""
     from sandbox.store.faults import Faults
@@ -73,4 +75,5 @@ def store(
         utc_offset_minutes=utc_offset_minutes, consumer_key=consumer_key,
         consumer_secret=consumer_secret, webhook_timeout=webhook_timeout,
         trust_forwarded_proto=trust_forwarded_proto, faults=faults, settings=settings,
+        manual_gateways=frozenset(g.strip() for g in manual_gateways.split(",") if g.strip()),
     ))

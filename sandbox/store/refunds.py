@@ -9,10 +9,11 @@ from sandbox.store.errors import WooError
 from sandbox.store.fmt import dec, raw_str
 from sandbox.store.site import Site
 
-# The emulated payment gateways: id -> (title, supports refunds)
-GATEWAYS = {"bacs": ("Direct bank transfer", False), "cheque": ("Check payments", False),
-            "cod": ("Cash on delivery", False), "sandbox_card": ("Sandbox card", True),
-            "stripe": ("Credit Card (Stripe)", True)}
+# The emulated payment gateways: id -> title. Which of them cannot refund by
+# themselves is the site's `manual_gateways` (bacs, cheque, cod by default).
+GATEWAYS = {"bacs": "Direct bank transfer", "cheque": "Check payments",
+            "cod": "Cash on delivery", "sandbox_card": "Sandbox card",
+            "stripe": "Credit Card (Stripe)"}
 ITEM_LISTS = {"line_items": "line_items", "shipping_lines": "shipping_lines",
               "fee_lines": "fee_lines"}
 
@@ -84,11 +85,12 @@ def _tax_lines(site: Site, order: dict[str, Any], refund: dict[str, Any]) -> lis
              "shipping_tax_total": str(shipping)}]
 
 
-def _gateway_refund(order: dict[str, Any]) -> None:
-    gateway = GATEWAYS.get(order["payment_method"])
-    if gateway is None:
+def _gateway_refund(site: Site, order: dict[str, Any]) -> None:
+    """wc_refund_payment: the order's gateway must exist and support('refunds')."""
+    method = order["payment_method"]
+    if method not in GATEWAYS and method not in site.manual_gateways:
         raise _fail("The payment gateway for this order does not exist.")
-    if not gateway[1]:
+    if method in site.manual_gateways:
         raise _fail("The payment gateway for this order does not support automatic refunds.")
 
 
@@ -116,7 +118,7 @@ def create(site: Site, order: dict[str, Any], data: dict[str, Any]) -> dict[str,
                 refund[key].append(_refund_item(site, item, posted))
     refund["tax_lines"] = _tax_lines(site, order, refund)
     if api_refund:
-        _gateway_refund(order)  # raises before anything is saved: the refund is "deleted"
+        _gateway_refund(site, order)  # raises before anything is saved: the refund is "deleted"
         refund["refunded_payment"] = True
     if data.get("meta_data"):
         products.upsert_meta(site, refund, data["meta_data"])

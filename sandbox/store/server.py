@@ -35,6 +35,8 @@ class StoreConfig:
     trust_forwarded_proto: bool = False
     faults: Faults = field(default_factory=Faults)
     settings: StoreSettings = field(default_factory=StoreSettings)
+    # gateways that cannot refund automatically (their supports('refunds') is false)
+    manual_gateways: frozenset[str] = frozenset({"bacs", "cheque", "cod"})
 
 
 def make_app(cfg: StoreConfig):
@@ -42,7 +44,8 @@ def make_app(cfg: StoreConfig):
     db = Database(cfg.data_dir / "store.sqlite")
     tax = TaxRate(id=1, rate=TAX_RATE, label=TAX_NAME, code=f"{TAX_NAME.upper()}-1")
     home = cfg.home_url or f"http://{cfg.host}:{cfg.port}"
-    site = Site(db=db, clock=Clock(cfg.utc_offset_minutes), home_url=home, currency=CURRENCY, tax=tax)
+    site = Site(db=db, clock=Clock(cfg.utc_offset_minutes), home_url=home, currency=CURRENCY, tax=tax,
+                manual_gateways=frozenset(cfg.manual_gateways))
     seed.seed(site)
     key = credentials.load_or_create(cfg.data_dir, cfg.consumer_key, cfg.consumer_secret)
     keys = {key.consumer_key: key}

@@ -33,6 +33,8 @@ class Site:
     tax: TaxRate
     dp: int = 2
     webhooks: "WebhookService | None" = None
+    # gateways whose supports('refunds') is false: api_refund=true is refused
+    manual_gateways: frozenset[str] = frozenset({"bacs", "cheque", "cod"})
     fired: list[tuple[str, int]] = field(default_factory=list)
 
     def fire(self, topic: str, resource_id: int) -> None:

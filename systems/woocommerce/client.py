@@ -64,6 +64,7 @@ class WooClient:
                  timeout: float = 10.0, verify: bool | str = True,
                  query_string_auth: bool = False):
         self.url = url
+        self._timeout, self._verify = timeout, verify
         self._api = API(url=url, consumer_key=consumer_key, consumer_secret=consumer_secret,
                         version="wc/v3", timeout=timeout, verify_ssl=verify,
                         query_string_auth=query_string_auth)
@@ -206,6 +207,69 @@ class WooClient:
                                       "status": data.get("status") if isinstance(data, dict) else data})
             else:
                 result.updated.append(entry["id"])
+
+    def iter_products(self, per_page: int = 100, limit: int = 10_000) -> Iterator[dict[str, Any]]:
+        """Every product (variations are under their parent: `variations`),
+        at most `limit` of them."""
+        yield from self._pages("products", per_page, limit)
+
+    def iter_variations(self, product_id: int, per_page: int = 100,
+                        limit: int = 1_000) -> Iterator[dict[str, Any]]:
+        yield from self._pages(f"products/{int(product_id)}/variations", per_page, limit)
+
+    def _pages(self, endpoint: str, per_page: int, limit: int) -> Iterator[dict[str, Any]]:
+        page, seen = 1, 0
+        while seen < limit:
+            result = self._page(endpoint, {"page": page, "per_page": per_page,
+                                           "orderby": "id", "order": "asc"})
+            for item in result.items[:limit - seen]:
+                yield item
+            seen += len(result.items)
+            if page >= result.total_pages or not result.items:
+                return
+            page += 1
+
+    # -- the store itself (what `wooerp doctor` asks) --------------------------------
+    def recent_orders(self, count: int = 50) -> list[dict[str, Any]]:
+        """The newest orders by creation date (checkout drafts left out)."""
+        found = self._get("orders", per_page=max(1, min(count, 100)), orderby="date",
+                          order="desc")
+        return [o for o in found if o.get("status") != "checkout-draft"]
+
+    def system_status(self) -> dict[str, Any]:
+        """WooCommerce's own report: environment (versions, home_url), settings."""
+        return self._get("system_status")
+
+    def settings_group(self, group: str) -> dict[str, Any]:
+        """`settings/<group>` as {option id: value} (general: woocommerce_currency...)."""
+        return {o["id"]: o.get("value") for o in self._get(f"settings/{group}")
+                if isinstance(o, dict) and "id" in o}
+
+    def payment_gateways(self) -> list[dict[str, Any]]:
+        """Installed gateways: id, enabled, method_supports (has "refunds" or not)."""
+        return self._get("payment_gateways")
+
+    def check_write(self) -> None:
+        """An empty batch: changes nothing, but WooCommerce checks the key's
+        write permission before it, so a read-only key fails here."""
+        self._call("POST", "products/batch", {})
+
+    def site_index(self) -> dict[str, Any] | None:
+        """The WordPress REST index (`/wp-json/`, no authentication): `home` is
+        the site URL OAuth signatures are checked against. None if the site
+        does not serve it."""
+        try:
+            resp = requests.get(f"{self.url.rstrip('/')}/wp-json/", timeout=self._timeout,
+                                verify=self._verify)
+        except requests.RequestException as exc:
+            raise from_transport(exc) from None
+        if resp.status_code != 200:
+            return None
+        try:
+            body = resp.json()
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
 
     # -- webhooks -----------------------------------------------------------------------
     def list_webhooks(self) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ import email.utils
 import re
 import time
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -35,16 +36,21 @@ class WooRetryableError(WooError):
 
 
 class WooClientError(WooError):
-    """The store rejected the request; WooCommerce's own code/message/status are kept."""
+    """The store rejected the request; WooCommerce's own code/message/status are kept.
+
+    `hint` is what wooerp knows about the cause and adds to the message
+    (an operator reads this line, not WooCommerce's source)."""
 
     type: ClassVar[str] = ErrorType.WOO_REJECTED
 
-    def __init__(self, code: str, message: str, status: int, data: Any = None):
-        super().__init__(f"{status} {code}: {message}")
+    def __init__(self, code: str, message: str, status: int, data: Any = None,
+                 hint: str = ""):
+        super().__init__(f"{status} {code}: {message}" + (f" ({hint})" if hint else ""))
         self.code = code
         self.message = message
         self.status = status
         self.data = data
+        self.hint = hint
 
     def details(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "status": self.status}
@@ -55,9 +61,50 @@ class WooNotFoundError(WooClientError):
 
 
 class WooAuthError(WooClientError):
-    """401/403: wrong keys, clock skew beyond 15 min, or a read-only key."""
+    """401/403: wrong keys, clock skew beyond 15 min, a read-only key, or an
+    OAuth signature made for another URL than the site's own."""
 
     type: ClassVar[str] = ErrorType.WOO_AUTH
+
+
+class WooRefundRefused(WooClientError):
+    """`POST orders/<id>/refunds` refused for good (HTTP 500 with the refund
+    controller's code): "Invalid refund amount.", or the gateway's own failure.
+    A business verdict: retrying it cannot help and must not move money twice."""
+
+    type: ClassVar[str] = ErrorType.WOO_REFUND_REFUSED
+
+
+class WooGatewayRefusedRefund(WooRefundRefused):
+    """The order's payment gateway cannot refund automatically (bank transfer,
+    cheque, cash on delivery), or its plugin is not installed. Nothing was
+    saved: the same refund can be recorded with api_refund=false and the
+    money returned by hand."""
+
+    type: ClassVar[str] = ErrorType.WOO_GATEWAY_REFUSED
+
+
+REFUND_REFUSED = "woocommerce_rest_cannot_create_order_refund"
+# wc_refund_payment()'s messages when the gateway cannot refund at all (English:
+# a store in another language says it in its own words, hence the gateway list
+# of the refund policy, which avoids the attempt altogether).
+GATEWAY_REFUSALS = ("The payment gateway for this order does not support automatic refunds.",
+                    "The payment gateway for this order does not exist.")
+AUTHENTICATION_ERROR = "woocommerce_rest_authentication_error"
+
+
+def _gateway_refusal(message: str) -> bool:
+    return message.strip() in GATEWAY_REFUSALS
+
+
+def signed_url_hint(site: str) -> str:
+    """Why a right key fails over http: WordPress checks the OAuth 1.0a
+    signature against its own site URL (home_url), not the address the
+    request came to, so http://localhost:P and http://127.0.0.1:P differ."""
+    return (f"the request was OAuth-signed for {site}; WooCommerce verifies the signature "
+            "against the site URL (WordPress Settings > General > Site Address), so "
+            "http://localhost:PORT and http://127.0.0.1:PORT are different sites to it: "
+            "if the keys are right, set the store's url to exactly the site URL")
 
 
 class WooUnexpectedResponse(WooRetryableError):
@@ -102,7 +149,20 @@ def raise_for_response(resp: requests.Response) -> None:
     cls = WooAuthError if status in (401, 403) else WooNotFoundError if status == 404 else WooClientError
     if status >= 500 and isinstance(data, int) and data == 404:
         cls = WooNotFoundError  # refund controller: "Invalid order ID." with data 404
-    raise cls(code or f"http_{status}", message, status, data)
+    if code == REFUND_REFUSED and status >= 500:
+        cls = WooGatewayRefusedRefund if _gateway_refusal(message) else WooRefundRefused
+    hint = ""
+    site = _site(resp)
+    if code == AUTHENTICATION_ERROR and site.startswith("http://"):
+        hint = signed_url_hint(site)  # over https the key goes as Basic auth, unsigned
+    raise cls(code or f"http_{status}", message, status, data, hint=hint)
+
+
+def _site(resp: requests.Response) -> str:
+    """scheme://host[:port] of the request, without its path or query (which
+    carries the oauth_* parameters or the keys themselves)."""
+    url = urlsplit(getattr(resp, "url", "") or "")
+    return f"{url.scheme}://{url.netloc}" if url.scheme and url.netloc else ""
 
 
 def _is_woo_rejection(code: str | None) -> bool:

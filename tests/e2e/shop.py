@@ -13,6 +13,8 @@ from tests.fixtures.store import SandboxStore
 # The catalog SKUs the e2e tests buy. WOO-HOODIE is left alone on purpose:
 # tests/test_erp_tryton.py asserts its seeded stock in the shared ERP.
 TSHIRT, POSTER, MUG = "WOO-TSHIRT", "WOO-POSTER", "WOO-MUG"
+TITLES = {"sandbox_card": "Card", "bacs": "Direct bank transfer", "cheque": "Check payments",
+          "cod": "Cash on delivery"}
 
 
 def _checked(response) -> Any:
@@ -39,13 +41,14 @@ class Shop:
         return self._ids[sku]
 
     def place_order(self, lines: dict[str, int], *, set_paid: bool = True,
-                    coupon: str | None = None, shipping: str | None = "5.00") -> dict[str, Any]:
+                    coupon: str | None = None, shipping: str | None = "5.00",
+                    payment_method: str = "sandbox_card") -> dict[str, Any]:
         """A checkout: every order has its own customer, so ERP parties never mix."""
         email = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
         address = {"first_name": "Grace", "last_name": "Hopper", "address_1": "1 Navy Way",
                    "city": "Arlington", "postcode": "22202", "country": "US", "email": email}
         body: dict[str, Any] = {
-            "payment_method": "sandbox_card", "payment_method_title": "Card",
+            "payment_method": payment_method, "payment_method_title": TITLES.get(payment_method, payment_method),
             "set_paid": set_paid, "billing": address, "shipping": address,
             "line_items": [{"product_id": self.product_id(sku), "quantity": qty}
                            for sku, qty in lines.items()],

@@ -31,6 +31,7 @@ from workflows.order_types import SagaStatus, erp_reference, order_workflow_id
 
 STORE = "default"
 DEPLOYMENT = "e2e"
+SUPPORT_TOKEN = "e2e-support-token"
 TERMINAL = ("closed", "cancelled", "resolved")
 
 
@@ -56,6 +57,7 @@ def product_env(*, data_dir: Path, temporal_address: str, store: SandboxStore,
         "WOOERP_ERP__TIMEOUT_SECONDS": "10",
         "WOOERP_INGRESS__HOST": "127.0.0.1",
         "WOOERP_INGRESS__PORT": str(ingress_port),
+        "WOOERP_SUPPORT__API_TOKEN": SUPPORT_TOKEN,
         # Poll shipments and invoices often: the warehouse is driven by the test.
         "WOOERP_SAGA__POLL_INITIAL_SECONDS": "0.2",
         "WOOERP_SAGA__POLL_MAX_SECONDS": "1",

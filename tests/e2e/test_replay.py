@@ -23,7 +23,8 @@ from workflows.return_saga import ReturnSaga
 ORDERS = {"order_closed", "order_cancelled", "order_parked_then_retried"}
 EXPECTED = {*ORDERS, *(f"v1_{name}" for name in ORDERS),
             "order_trashed_then_restored",
-            "refund_approved", "refund_from_woo_admin", "return_partial_receipt"}
+            "refund_approved", "refund_from_woo_admin", "return_partial_receipt",
+            "refund_money_by_hand", "refund_kept_tax"}
 
 
 # The product's converter, without and with the payload codec: histories

@@ -8,3 +8,4 @@ from workers.cli import worker  # noqa: F401,E402
 from workers.cli import schema  # noqa: F401,E402
 from workers.cli import ingress  # noqa: F401,E402
 from workers.cli import webhooks  # noqa: F401,E402
+from workers.cli import doctor  # noqa: F401,E402

@@ -12,7 +12,8 @@ from workers.cli import app
 from workers.cli.aio import show, with_sagas
 from workers.cli.common import ConfigOption, settings_or_exit
 
-refund_app = typer.Typer(help="Refunds: request, approve, reject, status.", no_args_is_help=True)
+refund_app = typer.Typer(help="Refunds: request, approve, reject, money-sent, status.",
+                         no_args_is_help=True)
 return_app = typer.Typer(help="Returns (RMA): authorize, receive, reject, status.",
                          no_args_is_help=True)
 app.add_typer(refund_app, name="refund")
@@ -64,6 +65,17 @@ def reject(workflow_id: str, reason: str = typer.Option(..., help="Why (told to 
     """Reject a requested refund before any money moves."""
     show(with_sagas(settings_or_exit(config),
                     lambda sagas: sagas.reject_refund(workflow_id, by, reason)))
+
+
+@refund_app.command("money-sent")
+def money_sent(workflow_id: str, by: By = "support",
+               note: Annotated[str, typer.Option(
+                   help="The transfer's reference, the cheque number...")] = "",
+               config: ConfigOption = None) -> None:
+    """Confirm that a by-hand refund's money was sent (bank transfer, cheque, cash):
+    the refund waits in awaiting_manual_refund until then."""
+    show(with_sagas(settings_or_exit(config),
+                    lambda sagas: sagas.confirm_money_sent(workflow_id, by, note)))
 
 
 @refund_app.command("status")

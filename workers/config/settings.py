@@ -156,6 +156,17 @@ class TemporalSettings(Section):
         return f"{queue.value}@{self.deployment}" if self.deployment else queue.value
 
 
+MANUAL_GATEWAYS = ("bacs", "cheque", "cod")  # WooCommerce's offline gateways
+GatewayRefusal = Literal["return_by_hand", "park"]
+
+
+class StoreRefundSettings(Section):
+    """A store's own refund policy; what is left unset comes from [refunds]."""
+
+    manual_gateways: list[str] | None = None
+    on_gateway_refusal: GatewayRefusal | None = None
+
+
 class StoreSettings(Section):
     """One WooCommerce store; stores are keyed by a short code such as `default`."""
 
@@ -166,6 +177,11 @@ class StoreSettings(Section):
     webhook_secret: SecretStr | None = None
     timeout_seconds: float = Field(20.0, gt=0)
     verify_tls: bool | str = True  # or a CA bundle path, for a store with its own CA
+    refunds: StoreRefundSettings = Field(default_factory=StoreRefundSettings)
+    # Ports WordPress delivers webhooks to (wp_safe_remote_request; the site's
+    # own port is allowed too). Change only if the site filters
+    # `http_allowed_safe_ports`; `wooerp doctor` checks the delivery URLs against it.
+    webhook_ports: list[int] = Field(default_factory=lambda: [80, 443, 8080])
 
 
 class ErpSettings(Section):
@@ -187,10 +203,19 @@ class SagaSettings(Section):
 
 
 class RefundSettings(Section):
-    """Support approval of refunds (see workflows/refund_types.RefundPolicy)."""
+    """Support approval of refunds, and how the money goes back (see
+    workflows/refund_types.RefundPolicy). A store may override the money part
+    in its own `[stores.<code>.refunds]`."""
 
     auto_approve_below: Decimal = Field(Decimal("0"), ge=0)
     escalate_after_seconds: float = Field(24 * 3600.0, gt=0)
+    # Gateways that cannot refund by themselves: the refund is recorded in
+    # WooCommerce without moving money (api_refund=false), the credit note is
+    # posted, and the saga waits for support to confirm the money was sent.
+    manual_gateways: list[str] = Field(default_factory=lambda: list(MANUAL_GATEWAYS))
+    # Another gateway refusing an automatic refund (a plugin that is gone, one
+    # without refund support): handle it the same way, or park the refund.
+    on_gateway_refusal: GatewayRefusal = "return_by_hand"
 
 
 class IngressSettings(Section):

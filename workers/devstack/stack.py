@@ -6,6 +6,12 @@ The sandbox pieces run as `wooerp sandbox ...` child processes and are
 reached only over HTTP/JSON-RPC, as a real store and ERP would be: product
 code never imports sandbox/. Credentials are generated once per data
 directory and kept in `dev-secrets.json` (mode 0600).
+
+With an own store (`wooerp dev --store-url URL`, an `OwnStore`) the sandbox
+store is left out: the worker and the ingress reach that URL with the REST
+keys of the user's own settings (WOOERP_STORES__<CODE>__..., `*_file`
+secrets or the TOML file), which they read exactly as the parent did; only
+the URL, and the webhook secret when the user has none, are set for them.
 """
 from __future__ import annotations
 
@@ -41,6 +47,22 @@ def _new_secrets() -> dict[str, str]:
             "webhook_secret": secrets.token_urlsafe(24),
             "support_token": secrets.token_urlsafe(24),
             "codec_token": secrets.token_urlsafe(24)}
+
+
+@dataclass(frozen=True)
+class OwnStore:
+    """A WooCommerce the user runs (staging, or a local WordPress), in place of
+    the sandbox store. `public_url` is the ingress's base URL as that store
+    reaches it (default: the ingress's own address); `config_file` is handed
+    to the children so they read the same settings."""
+
+    code: str
+    url: str
+    consumer_key: str
+    consumer_secret: str
+    webhook_secret: str | None  # None: the user has none; the dev secret is used
+    public_url: str | None = None
+    config_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +118,8 @@ def _file_ready(path: Path):
 class DevStack:
     def __init__(self, settings: Settings, temporal: DevServerConfig,
                  ports: DevPorts = DevPorts(), *, ship_delay: float = 3.0,
-                 invoice_delay: float = 3.0) -> None:
+                 invoice_delay: float = 3.0, own_store: OwnStore | None = None,
+                 ingress_host: str = "127.0.0.1") -> None:
         self.settings, self.temporal, self.ports = settings, temporal, ports
         self.data_dir = Path(settings.data_dir)
         make_private(self.data_dir)  # before anything writes there, children included
@@ -104,11 +127,39 @@ class DevStack:
         self.secrets = DevSecrets.load_or_create(self.data_dir)
         self.codec_keys = dev_codec_keys(self.data_dir)
         self.ship_delay, self.invoice_delay = ship_delay, invoice_delay
+        self.own_store, self.ingress_host = own_store, ingress_host
 
     # endpoints ------------------------------------------------------------------
     @property
+    def store(self) -> str:
+        return self.own_store.code if self.own_store else STORE
+
+    @property
     def store_url(self) -> str:
+        if self.own_store:
+            return self.own_store.url
         return f"http://127.0.0.1:{self.ports.store}"
+
+    @property
+    def store_keys(self) -> tuple[str, str]:
+        if self.own_store:
+            return self.own_store.consumer_key, self.own_store.consumer_secret
+        return self.secrets.consumer_key, self.secrets.consumer_secret
+
+    @property
+    def webhook_secret(self) -> str:
+        own = self.own_store.webhook_secret if self.own_store else None
+        return own or self.secrets.webhook_secret
+
+    @property
+    def public_url(self) -> str:
+        """The ingress as the store reaches it: where its webhooks point."""
+        own = self.own_store.public_url if self.own_store else None
+        return (own or self.ingress_url).rstrip("/")
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.public_url}/webhooks/woocommerce/{self.store}"
 
     @property
     def erp_url(self) -> str:
@@ -116,7 +167,8 @@ class DevStack:
 
     @property
     def ingress_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.ingress}"
+        host = "127.0.0.1" if self.ingress_host in ("0.0.0.0", "::") else self.ingress_host
+        return f"http://{host}:{self.ports.ingress}"
 
     @property
     def codec_endpoint(self) -> str:
@@ -130,20 +182,18 @@ class DevStack:
     def product_env(self) -> dict[str, str]:
         """WOOERP_* settings of the worker and ingress children."""
         s = self.secrets
-        return {
+        store = f"WOOERP_STORES__{self.store.upper()}__"
+        env = {
             "WOOERP_DATA_DIR": str(self.data_dir),
             "WOOERP_DATABASE_URL": self.settings.database_url,
             "WOOERP_TEMPORAL__ADDRESS": self.temporal.address,
             "WOOERP_TEMPORAL__NAMESPACE": self.temporal.namespace,
-            f"WOOERP_STORES__{STORE.upper()}__URL": self.store_url,
-            f"WOOERP_STORES__{STORE.upper()}__CONSUMER_KEY": s.consumer_key,
-            f"WOOERP_STORES__{STORE.upper()}__CONSUMER_SECRET": s.consumer_secret,
-            f"WOOERP_STORES__{STORE.upper()}__WEBHOOK_SECRET": s.webhook_secret,
+            f"{store}URL": self.store_url,
             "WOOERP_ERP__URL": self.erp_url,
             "WOOERP_ERP__DATABASE": "wooerp",
             "WOOERP_ERP__USER": "admin",
             "WOOERP_ERP__PASSWORD_FILE": str(self.data_dir / "erp" / "admin.pass"),
-            "WOOERP_INGRESS__HOST": "127.0.0.1",
+            "WOOERP_INGRESS__HOST": self.ingress_host,
             "WOOERP_INGRESS__PORT": str(self.ports.ingress),
             "WOOERP_SUPPORT__API_TOKEN": s.support_token,
             # Payload keys: <data_dir>/codec.keys, the settings' default.
@@ -151,11 +201,31 @@ class DevStack:
             **({"WOOERP_TEMPORAL__UI_PORT": str(self.temporal.ui_port)}  # the codec's CORS origin
                if self.temporal.ui_port else {}),
         }
+        own = self.own_store
+        if own is None:
+            env.update({f"{store}CONSUMER_KEY": s.consumer_key,
+                        f"{store}CONSUMER_SECRET": s.consumer_secret,
+                        f"{store}WEBHOOK_SECRET": s.webhook_secret})
+            return env
+        # The keys come from the user's own settings, read by the children as
+        # by the parent; a --config file goes with them.
+        if own.config_file is not None:
+            env["WOOERP_CONFIG"] = str(own.config_file)
+        if own.webhook_secret is None:
+            env[f"{store}WEBHOOK_SECRET"] = s.webhook_secret
+        return env
 
     # children -------------------------------------------------------------------
     def specs(self) -> list[ChildSpec]:
         env = self.product_env()
         templates = Path.home() / ".cache" / "wooerp" / "tryton-templates"
+        store = [] if self.own_store else [
+            ChildSpec("store", [WOOERP, "sandbox", "store", "--port", str(self.ports.store),
+                                "--data-dir", str(self.data_dir / "store")],
+                      env={"WOOERP_STORE_CONSUMER_KEY": self.secrets.consumer_key,
+                           "WOOERP_STORE_CONSUMER_SECRET": self.secrets.consumer_secret},
+                      ready=_http_ready(f"{self.store_url}/__sandbox/health"),
+                      log_file=self.logs / "store.log")]
         return [
             dev_server_spec(replace(self.temporal, ui_codec_endpoint=self.codec_endpoint),
                             log_file=self.logs / "temporal.log"),
@@ -164,12 +234,7 @@ class DevStack:
                               "--templates-dir", str(templates)],
                       ready=_file_ready(self.erp_json), ready_timeout=180,
                       log_file=self.logs / "erp.log"),
-            ChildSpec("store", [WOOERP, "sandbox", "store", "--port", str(self.ports.store),
-                                "--data-dir", str(self.data_dir / "store")],
-                      env={"WOOERP_STORE_CONSUMER_KEY": self.secrets.consumer_key,
-                           "WOOERP_STORE_CONSUMER_SECRET": self.secrets.consumer_secret},
-                      ready=_http_ready(f"{self.store_url}/__sandbox/health"),
-                      log_file=self.logs / "store.log"),
+            *store,
             ChildSpec("worker", [WOOERP, "worker"], env=env, log_file=self.logs / "worker.log"),
             ChildSpec("ingress", [WOOERP, "ingress"], env=env,
                       ready=_http_ready(f"{self.ingress_url}/healthz"),
@@ -181,28 +246,34 @@ class DevStack:
         ]
 
     def describe(self) -> dict[str, str]:
-        """Every endpoint and credential, as written to dev.json."""
-        return {
+        """Every endpoint and credential, as written to dev.json (an own
+        store's keys stay in the user's settings, not here)."""
+        info = {
             "temporal_address": self.temporal.address,
             "temporal_namespace": self.temporal.namespace,
             "temporal_ui": self.temporal.ui_url or "",
-            "store": STORE,
+            "store": self.store,
             "store_url": self.store_url,
             "store_consumer_key": self.secrets.consumer_key,
             "store_consumer_secret": self.secrets.consumer_secret,
-            "webhook_secret": self.secrets.webhook_secret,
+            "webhook_secret": self.webhook_secret,
             "erp_url": self.erp_url,
             "erp_database": "wooerp",
             "erp_user": "admin",
             "erp_password_file": str(self.data_dir / "erp" / "admin.pass"),
             "ingress_url": self.ingress_url,
-            "webhook_url": f"{self.ingress_url}/webhooks/woocommerce/{STORE}",
+            "webhook_url": self.webhook_url,
             "support_token": self.secrets.support_token,
             "codec_endpoint": f"{self.ingress_url}/codec",
             "codec_token": self.secrets.codec_token,
             "ledger": self.settings.database_url,
             "logs": str(self.logs),
         }
+        if self.own_store:
+            info["store_consumer_key"] = info["store_consumer_secret"] = "(from your settings)"
+            if self.own_store.webhook_secret:
+                info["webhook_secret"] = "(from your settings)"
+        return info
 
     def write_dev_json(self) -> Path:
         path = self.data_dir / "dev.json"

@@ -3,11 +3,12 @@
 What an on-call alert wants to know without opening the Web UI: how many of
 this deployment's sagas wait for a person, and how many sit in the stages
 finance cares about (booked in the ERP but not shipped, shipped but not
-invoiced, refunds waiting for approval or for their credit note). Temporal
-counts by a custom search attribute only with one query per value, so the
-list below is short on purpose; `wooerp orders stuck` lists the sagas.
+invoiced, refunds waiting for approval, for their credit note or for their
+money to be sent by hand). Temporal counts by a custom search attribute only
+with one query per value, so the list below is short on purpose; `wooerp
+orders stuck` lists the sagas.
 
-Those are 9 count queries, so a scrape does not ask them itself: `Cached`
+Those are many count queries, so a scrape does not ask them itself: `Cached`
 reads at most once per few seconds, and scrapes that arrive meanwhile share
 the one refresh in flight (8 concurrent scrapes used to cost 72 queries and
 a p99 of 3.5 s).
@@ -31,6 +32,7 @@ WATCHED = (
     ("OrderSaga", Stage.AWAITING_INVOICE),
     ("RefundSaga", Stage.AWAITING_APPROVAL),
     ("RefundSaga", Stage.POSTING_CREDIT_NOTE),
+    ("RefundSaga", Stage.AWAITING_MANUAL_REFUND),  # money to send by hand
     ("ReturnSaga", Stage.AWAITING_RECEIPT),
 )
 

@@ -88,6 +88,12 @@ async def reject_refund(request: Request, sagas: SagaClient):
                                      b["reason"])
 
 
+async def money_sent(request: Request, sagas: SagaClient):
+    b = await _json(request)
+    return await sagas.confirm_money_sent(request.path_params["wid"], b.get("by", "support"),
+                                          str(b.get("note", "")))
+
+
 async def refund_status(request: Request, sagas: SagaClient):
     return await sagas.refund_status(request.path_params["wid"])
 
@@ -135,6 +141,7 @@ ROUTES = [
     Route("/support/refunds/{wid}", guarded(refund_status), methods=["GET"]),
     Route("/support/refunds/{wid}/approve", guarded(approve_refund), methods=["POST"]),
     Route("/support/refunds/{wid}/reject", guarded(reject_refund), methods=["POST"]),
+    Route("/support/refunds/{wid}/money-sent", guarded(money_sent), methods=["POST"]),
     Route("/support/returns", guarded(authorize_return), methods=["POST"]),
     Route("/support/returns/{store}/{rma}", guarded(return_status), methods=["GET"]),
     Route("/support/returns/{store}/{rma}/receive", guarded(receive_return), methods=["POST"]),

@@ -15,8 +15,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
+from temporalio.api.enums.v1 import TaskQueueKind, TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -43,6 +46,14 @@ class SagaRow:
     stage: str | None
     since: datetime | None
     reason: str | None
+
+
+@dataclass(frozen=True)
+class Poller:
+    """A worker process polling a task queue, as Temporal last saw it."""
+
+    identity: str
+    last_access: datetime | None
 
 
 class SagaClient:
@@ -98,7 +109,7 @@ class SagaClient:
                                              policy=saga_policy(self.settings),
                                              task_queue=self.workflow_queue)
             refunds = await starts.signal_refunds(self._client, order,
-                                                  policy=refund_policy(self.settings),
+                                                  policy=refund_policy(self.settings, order.store),
                                                   task_queue=self.workflow_queue)
         return f"{note}; started {', '.join(refunds)}" if refunds else str(note)
 
@@ -127,7 +138,7 @@ class SagaClient:
             return await support.request_refund(
                 self._client, store=store, order_id=order_id, requested_by=requested_by,
                 lines=lines, amount=amount, reason=reason, key=key, disposition=disposition,
-                policy=refund_policy(self.settings), task_queue=self.workflow_queue)
+                policy=refund_policy(self.settings, store), task_queue=self.workflow_queue)
 
     async def approve_refund(self, workflow_id: str, by: str) -> RefundStatus:
         with translated():
@@ -136,6 +147,12 @@ class SagaClient:
     async def reject_refund(self, workflow_id: str, by: str, reason: str) -> RefundStatus:
         with translated():
             return await support.reject_refund(self._client, workflow_id, by, reason)
+
+    async def confirm_money_sent(self, workflow_id: str, by: str, note: str = ""
+                                 ) -> RefundStatus:
+        """Close a refund's "return the money by hand" action: the money was sent."""
+        with translated():
+            return await support.confirm_money_sent(self._client, workflow_id, by, note)
 
     async def refund_status(self, workflow_id: str) -> RefundStatus:
         with translated():
@@ -148,7 +165,7 @@ class SagaClient:
             return await support.authorize_return(
                 self._client, store=store, rma=rma, order_id=order_id, lines=lines,
                 authorized_by=authorized_by, reason=reason,
-                refund_policy=refund_policy(self.settings), task_queue=self.workflow_queue)
+                refund_policy=refund_policy(self.settings, store), task_queue=self.workflow_queue)
 
     async def receive_return(self, store: str, rma: str,
                              quantities: dict[int, int]) -> ReturnStatus:
@@ -167,6 +184,30 @@ class SagaClient:
         """Add wooerp's search attributes to the namespace; the names added."""
         with translated():
             return await search_attributes.register(self._client, self.settings.temporal.namespace)
+
+    async def missing_search_attributes(self) -> list[str]:
+        """wooerp's search attributes the namespace does not have (empty: all there)."""
+        with translated():
+            return await search_attributes.missing(self._client, self.settings.temporal.namespace)
+
+    async def task_queue_pollers(self, queue: Queue) -> list[Poller]:
+        """Who polls this deployment's `queue` (Temporal's DescribeTaskQueue):
+        workflow tasks on the workflow queue, activity tasks on the others.
+        Temporal keeps listing a poller for a few minutes after it went away;
+        `last_access` tells a live one from a gone one."""
+        kind = (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW if queue == Queue.WORKFLOWS
+                else TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+        request = DescribeTaskQueueRequest(
+            namespace=self.settings.temporal.namespace, task_queue_type=kind,
+            task_queue=TaskQueue(name=self.settings.temporal.queue(queue),
+                                 kind=TaskQueueKind.TASK_QUEUE_KIND_NORMAL))
+        with translated():
+            answer = await self._client.workflow_service.describe_task_queue(
+                request, timeout=VISIBILITY_TIMEOUT)
+        return [Poller(identity=p.identity,
+                       last_access=p.last_access_time.ToDatetime(tzinfo=timezone.utc)
+                       if p.HasField("last_access_time") else None)
+                for p in answer.pollers]
 
     # visibility -----------------------------------------------------------------------
     async def count(self, query: str) -> int:

@@ -11,5 +11,11 @@ def saga_policy(settings: Settings) -> SagaPolicy:
     return SagaPolicy(**settings.saga.model_dump())
 
 
-def refund_policy(settings: Settings) -> RefundPolicy:
-    return RefundPolicy(max_attempts=settings.saga.max_attempts, **settings.refunds.model_dump())
+def refund_policy(settings: Settings, store: str | None = None) -> RefundPolicy:
+    """The refund policy of `store`: [refunds], with what the store's own
+    [stores.<code>.refunds] sets taking precedence."""
+    values = settings.refunds.model_dump()
+    own = settings.stores.get(store) if store else None
+    if own is not None:
+        values.update({k: v for k, v in own.refunds.model_dump().items() if v is not None})
+    return RefundPolicy(max_attempts=settings.saga.max_attempts, **values)

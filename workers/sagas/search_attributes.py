@@ -86,6 +86,16 @@ async def register(
     return sorted(missing)
 
 
+async def missing(client: Client, namespace: str,
+                  attributes: Sequence[SearchAttributeKey] = SEARCH_ATTRIBUTES) -> list[str]:
+    """The attributes the namespace lacks, or has with another type (`wooerp doctor`)."""
+    listed = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=namespace), timeout=timedelta(seconds=5))
+    existing = {**dict(listed.system_attributes), **dict(listed.custom_attributes)}
+    return sorted(key.name for key in attributes
+                  if existing.get(key.name) != int(key.indexed_value_type))
+
+
 async def registered(address: str, namespace: str,
                      attributes: Sequence[SearchAttributeKey] = SEARCH_ATTRIBUTES) -> bool:
     """Does the server at `address` answer, with every attribute registered?

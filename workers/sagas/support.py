@@ -21,8 +21,8 @@ from workers.sagas.outcomes import NotFound, Refused
 from workflows.order_saga import OrderSaga
 from workflows.order_types import SagaStatus, order_workflow_id
 from workflows.refund_saga import RefundSaga
-from workflows.refund_types import (Decision, LineRequest, RefundPolicy, RefundSagaInput,
-                                    RefundStatus, ReturnSagaInput, ReturnStatus,
+from workflows.refund_types import (Decision, LineRequest, MoneySent, RefundPolicy,
+                                    RefundSagaInput, RefundStatus, ReturnSagaInput, ReturnStatus,
                                     refund_workflow_id, return_workflow_id)
 from workflows.return_saga import ReturnSaga
 
@@ -84,6 +84,13 @@ async def approve_refund(client: Client, workflow_id: str, by: str) -> RefundSta
 async def reject_refund(client: Client, workflow_id: str, by: str, reason: str) -> RefundStatus:
     return await _decide(await _refund(client, workflow_id), RefundSaga.reject,
                          Decision(by=by, reason=reason), "reject")
+
+
+async def confirm_money_sent(client: Client, workflow_id: str, by: str, note: str = ""
+                             ) -> RefundStatus:
+    """Support sent a by-hand refund's money (bank transfer, cheque, cash)."""
+    return await _decide(await _refund(client, workflow_id), RefundSaga.money_sent,
+                         MoneySent(by=by, note=note), "confirm")
 
 
 async def refund_status(client: Client, workflow_id: str) -> RefundStatus:
