@@ -4,6 +4,9 @@ One call finds or creates the party, books the sale with its lines, quotes,
 confirms and processes it in one ERP transaction, idempotently by the
 wooerp reference; it must book exactly what the multi-call path
 (TrytonErp.create_sale + confirm_sale) books for the same order.
+
+These tests run on a Tryton of their own: the shared session ERP's
+warehouse test ships every open shipment, and need not ship theirs.
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from canonical.money import Money
 from sandbox.catalog import STORE_ONLY
 from systems.erp.errors import ErpRejectedError
 from systems.erp.tryton.adapter import TrytonErp
-from tests.fixtures.erp import make_order, unique_ref
+from sandbox.erp.instance import start_instance
+from tests.fixtures.erp import TrytonServerInfo, make_order, tryton_templates_dir, unique_ref
 from tests.integration.accept_payload import accept_payload
 
 pytestmark = pytest.mark.tryton
@@ -29,6 +33,26 @@ SALE_FIELDS = ["party", "invoice_address", "shipment_address", "currency", "refe
                "shipments", "invoices", "wooerp_ref"]
 LINE_FIELDS = ["type", "product", "description", "quantity", "unit", "unit_price", "taxes",
                "amount"]
+
+
+@pytest.fixture(scope="module")
+def tryton_server(tmp_path_factory) -> TrytonServerInfo:
+    data_dir, templates = tmp_path_factory.mktemp("erp-accept"), tryton_templates_dir()
+    server, connection, built = start_instance(data_dir, templates_dir=templates)
+    try:
+        yield TrytonServerInfo(connection, server, data_dir, templates, built)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+async def erp(tryton_server: TrytonServerInfo) -> TrytonErp:
+    adapter = TrytonErp.connect(tryton_server.url, tryton_server.database,
+                                tryton_server.user, tryton_server.password(), timeout=60)
+    try:
+        yield adapter
+    finally:
+        await adapter.aclose()
 
 
 async def accept(erp: TrytonErp, ref: str, order) -> dict:
