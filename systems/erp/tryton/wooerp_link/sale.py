@@ -56,8 +56,9 @@ class Sale(metaclass=PoolMeta):
         Raises WooerpError (a UserError) for an unknown SKU or currency, a
         malformed order, or a cancelled sale.
         """
-        if (not isinstance(reference, str) or not reference.strip()
-                or len(reference) > MAX_REFERENCE):
+        # wooerp_ref strips what it stores: look up what it would store.
+        reference = reference.strip() if isinstance(reference, str) else ''
+        if not 0 < len(reference) <= MAX_REFERENCE:
             raise WooerpError('invalid_reference')
         try:
             order = parse_order(order)
