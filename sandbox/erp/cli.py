@@ -31,12 +31,21 @@ def erp(
         _templates_default(), help="Template cache [default: <data-dir>/templates; "
         "env WOOERP_TRYTON_TEMPLATES]."),
     fresh: bool = typer.Option(False, help="Start from a fresh copy of the template."),
+    notify_url: Optional[str] = typer.Option(
+        None, help="POST wooerp_link's stock/shipment/invoice notifications here "
+        "(e.g. the ingress's /webhooks/erp/tryton)."),
+    notify_secret_file: Optional[Path] = typer.Option(
+        None, help="File holding the secret the notifications are signed with."),
 ) -> None:
     """Bootstrap (first start, ~20 s) and serve a Tryton ERP seeded with the demo catalog."""
+    if bool(notify_url) != bool(notify_secret_file):
+        raise typer.BadParameter("give --notify-url and --notify-secret-file together")
+    notify = ({"url": notify_url, "secret_file": str(notify_secret_file.resolve())}
+              if notify_url else None)
     started = time.monotonic()
     server, connection, built = start_instance(
         data_dir, port=port or None, templates_dir=templates_dir, fresh=fresh,
-        log=lambda msg: typer.echo(msg, err=True))
+        log=lambda msg: typer.echo(msg, err=True), notify=notify)
     typer.echo(f"Tryton serving database {connection.database!r} at {connection.url} "
                f"({'built template' if built else 'cached template'}, "
                f"{time.monotonic() - started:.1f} s); connection facts in "

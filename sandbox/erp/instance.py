@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -73,11 +74,22 @@ def _set_admin_password(sqlite_file: Path, password: str) -> None:
     connection.close()
 
 
-class TrytonServer:
-    """One trytond process serving one preloaded database (RECIPE.md 3)."""
+def notify_env(notify: Mapping[str, str] | None) -> dict[str, str]:
+    """wooerp_link's [wooerp] options (url, secret, timeout, attempts) as the
+    TRYTOND_WOOERP__* variables trytond reads: the secret stays out of
+    trytond.conf and the logs."""
+    return {f"TRYTOND_WOOERP__{key.upper()}": str(value)
+            for key, value in (notify or {}).items()}
 
-    def __init__(self, data_dir: Path, port: int):
+
+class TrytonServer:
+    """One trytond process serving one preloaded database (RECIPE.md 3).
+
+    `notify` turns on wooerp_link's notifications (see notify_env)."""
+
+    def __init__(self, data_dir: Path, port: int, notify: Mapping[str, str] | None = None):
         self.data_dir, self.port = data_dir, port
+        self.notify = dict(notify or {})
         self.process: subprocess.Popen | None = None
 
     @property
@@ -95,7 +107,8 @@ class TrytonServer:
         log = open(self.data_dir / "trytond.log", "ab")
         self.process = subprocess.Popen(
             [bin_path("trytond"), "-c", str(conf), "-d", DATABASE],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, **notify_env(self.notify)})
         log.close()
         self._wait_ready()
         return self.connection()
@@ -135,7 +148,8 @@ class TrytonServer:
 
 
 def start_instance(data_dir: Path, port: int | None = None, templates_dir: Path | None = None,
-                   fresh: bool = False, log=print) -> tuple[TrytonServer, ErpConnection, bool]:
+                   fresh: bool = False, log=print, notify: Mapping[str, str] | None = None,
+                   ) -> tuple[TrytonServer, ErpConnection, bool]:
     """Template (cached) → database copy → served trytond → erp.json.
 
     Returns (server, connection, template_built).
@@ -146,7 +160,7 @@ def start_instance(data_dir: Path, port: int | None = None, templates_dir: Path 
     (data_dir / "erp.json").unlink(missing_ok=True)
     template, built = ensure_template(templates_dir or data_dir / "templates", log=log)
     prepare_database(data_dir, template, fresh=fresh)
-    server = TrytonServer(data_dir, port or free_port())
+    server = TrytonServer(data_dir, port or free_port(), notify=notify)
     connection = server.start()
     connection.write(data_dir / "erp.json")
     return server, connection, built
