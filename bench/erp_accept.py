@@ -41,7 +41,7 @@ from sandbox.erp.instance import start_instance
 from systems.erp.tryton.adapter import TrytonErp
 # The payload builder lives with the module's tests until the adapter sends it.
 from tests.fixtures.erp import tryton_templates_dir
-from tests.integration.accept_payload import accept_payload
+from systems.erp.tryton.accept import accept_payload
 
 PRICES = {item.sku: item.price for item in CATALOG}
 

@@ -57,16 +57,17 @@ async def test_four_concurrent_creates_of_one_order_make_one_sale(tryton_server,
     assert (await erp.create_sale(order, ref)).erp_id == sale.erp_id
 
 
-async def test_four_concurrent_acceptances_make_one_confirmed_sale_for_the_given_party(
+async def test_four_concurrent_acceptances_in_calls_make_one_confirmed_sale_for_the_given_party(
         tryton_server, erp):
-    """accept_sale: the party validation found is the sale's party (not
-    resolved again), and racing retries still make one confirmed sale."""
+    """accept_sale without the one-call module: the party validation found is
+    the sale's party (not resolved again), and racing retries make one sale."""
     order, ref = make_order([("WOO-MUG", 1, "12.50")]), unique_ref()
     # A party other than the one the order's e-mail would find: it is used as given.
     other = order.customer.model_copy(update={"email": f"other-{uuid.uuid4().hex[:10]}@example.com"})
     party = await erp.ensure_party(other, order.billing, order.shipping)
     racers = [TrytonErp.connect(tryton_server.url, tryton_server.database,
-                                tryton_server.user, tryton_server.password(), timeout=60)
+                                tryton_server.user, tryton_server.password(), timeout=60,
+                                one_call=False)
               for _ in range(4)]
     try:
         await asyncio.gather(*(r.rpc.login() for r in racers))
@@ -80,6 +81,36 @@ async def test_four_concurrent_acceptances_make_one_confirmed_sale_for_the_given
     row, = await erp.rpc.read("sale.sale", [sales[0].erp_id], ["party"])
     assert row["party"] == party
     assert (await erp.accept_sale(order, ref, party_id=party)).erp_id == sales[0].erp_id
+
+
+async def test_acceptance_is_one_erp_call_with_the_module_and_falls_back_without(
+        tryton_server, erp, monkeypatch):
+    """With wooerp_link the whole acceptance is one RPC; a Tryton that does not
+    offer it (HTTP 403) gets the multi-call path, chosen once for good."""
+    order, ref = make_order([("WOO-MUG", 2, "25.00")]), unique_ref()
+    calls: list[str] = []
+    real_call = erp.rpc.call
+
+    async def counting(method, *params):
+        calls.append(method)
+        return await real_call(method, *params)
+
+    monkeypatch.setattr(erp.rpc, "call", counting)
+    sale = await erp.accept_sale(order, ref)
+    assert calls == ["model.sale.sale.wooerp_accept"]
+    assert sale.state == "processing" and sale.total == order.total and sale.shipments
+
+    from systems.erp.tryton import accept
+    monkeypatch.setattr(accept, "METHOD", "wooerp_accept_not_installed")
+    other = TrytonErp.connect(tryton_server.url, tryton_server.database, tryton_server.user,
+                              tryton_server.password(), timeout=60)
+    try:
+        fallback_ref = unique_ref()
+        sale = await other.accept_sale(order, fallback_ref)
+        assert sale.state in ("confirmed", "processing") and sale.external_ref == fallback_ref
+        assert other._one_call is False  # asked once, not on every order
+    finally:
+        await other.aclose()
 
 
 async def test_the_database_refuses_a_second_sale_with_the_same_reference(erp):

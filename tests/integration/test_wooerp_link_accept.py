@@ -23,7 +23,7 @@ from systems.erp.errors import ErpRejectedError
 from systems.erp.tryton.adapter import TrytonErp
 from sandbox.erp.instance import start_instance
 from tests.fixtures.erp import TrytonServerInfo, make_order, tryton_templates_dir, unique_ref
-from tests.integration.accept_payload import accept_payload
+from systems.erp.tryton.accept import accept_payload
 
 pytestmark = pytest.mark.tryton
 

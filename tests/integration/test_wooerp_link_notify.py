@@ -24,7 +24,7 @@ from systems.erp.errors import ErpWarning
 from systems.erp.notifications import SIGNATURE_HEADER, ErpNotification, verify
 from systems.erp.tryton.adapter import TrytonErp
 from tests.fixtures.erp import make_order, tryton_templates_dir, unique_ref
-from tests.integration.accept_payload import accept_payload
+from systems.erp.tryton.accept import accept_payload
 
 pytestmark = pytest.mark.tryton
 

@@ -15,20 +15,23 @@ from canonical.erp import CreditNote, ErpSale
 from canonical.money import Money
 from systems.erp.errors import ErpNotFound, ErpRejectedError, ErpUnknownSku
 from systems.erp.port import ErpProduct
+from systems.erp.tryton import accept
 from systems.erp.tryton.cancellation import SaleCancellation
 from systems.erp.tryton.documents import Documents
 from systems.erp.tryton.parties import Parties
 from systems.erp.tryton.products import Products
 from systems.erp.tryton.refunds import Refunds
-from systems.erp.tryton.rpc import DEFAULT_TIMEOUT_S, TrytonRpc
+from systems.erp.tryton.rpc import DEFAULT_TIMEOUT_S, ErpMethodRefused, TrytonRpc
 
 SHIPPING_SKU, FEE_SKU = "SHIPPING", "FEE"
 PRICE_DIGITS = Decimal("0.0001")  # sale.line unit_price digits
 
 
 class TrytonErp:
-    def __init__(self, rpc: TrytonRpc, *, warehouse: int | None = None):
+    def __init__(self, rpc: TrytonRpc, *, warehouse: int | None = None,
+                 one_call: bool = True):
         self.rpc = rpc
+        self._one_call = one_call  # try wooerp_link's one-call acceptance first
         self.parties = Parties(rpc)
         self.documents = Documents(rpc)
         self._warehouse = warehouse
@@ -36,10 +39,11 @@ class TrytonErp:
 
     @classmethod
     def connect(cls, url: str, database: str, user: str, password: str, *,
-                timeout: float = DEFAULT_TIMEOUT_S, warehouse: int | None = None) -> TrytonErp:
+                timeout: float = DEFAULT_TIMEOUT_S, warehouse: int | None = None,
+                one_call: bool = True) -> TrytonErp:
         """Build an adapter; it logs in lazily on its first call."""
         return cls(TrytonRpc(url, database, user, password, timeout=timeout),
-                   warehouse=warehouse)
+                   warehouse=warehouse, one_call=one_call)
 
     @classmethod
     def from_password_file(cls, url: str, database: str, user: str, password_file: str | Path,
@@ -85,9 +89,24 @@ class TrytonErp:
 
     async def accept_sale(self, order: Order, external_ref: str,
                           party_id: int | None = None) -> ErpSale:
-        """Create, quote and confirm in as few calls as the ERP allows: a sale
-        this call created is known to be a draft, so it is quoted and
-        confirmed without reading its state first, and read once at the end."""
+        """One ERP transaction where the wooerp_link module offers it
+        (accept.py); else as few calls as the ERP allows."""
+        if self._one_call:
+            try:
+                result = await self.rpc.execute("sale.sale", accept.METHOD, external_ref,
+                                                accept.accept_payload(order))
+            except ErpMethodRefused:
+                self._one_call = False  # a Tryton without the module: for good
+            except ErpRejectedError as exc:
+                raise accept.classified(exc) from exc
+            else:
+                return accept.sale_from_result(result)
+        return await self._accept_in_calls(order, external_ref, party_id)
+
+    async def _accept_in_calls(self, order: Order, external_ref: str,
+                               party_id: int | None) -> ErpSale:
+        """A sale this call created is known to be a draft, so it is quoted
+        and confirmed without reading its state first, and read once at the end."""
         sale_id = await self.documents.find_sale(external_ref)
         if sale_id is not None:  # a retry, or a racer's sale: take it from where it is
             return await self.confirm_sale(external_ref)

@@ -168,6 +168,11 @@ class TrytonRpc:
         return payload.get("result")
 
 
+class ErpMethodRefused(ErpRejectedError):
+    """HTTP 403: the server does not offer this method to us (a module that
+    is not installed, or no access): a caller may take another way."""
+
+
 class _SessionExpired(ErpRetryableError):
     """HTTP 401 on a call made with a session: log in again and repeat."""
 
@@ -183,6 +188,8 @@ def _raise_for_status(response: httpx.Response, method: str, session: bool) -> N
         raise ErpRejectedError(f"Tryton login refused (HTTP 401) for {method}")
     if status == 429 or status >= 500:
         raise ErpRetryableError(f"Tryton HTTP {status} on {method}", description=text)
+    if status == 403:
+        raise ErpMethodRefused(f"Tryton HTTP 403 on {method}", description=text)
     raise ErpRejectedError(f"Tryton HTTP {status} on {method}", description=text)
 
 
