@@ -38,10 +38,9 @@ from canonical.entities import Address, Customer, Order, OrderLine, ShippingLine
 from canonical.money import Money
 from sandbox.catalog import CATALOG, TAX_RATE
 from sandbox.erp.instance import start_instance
-from systems.erp.tryton.adapter import TrytonErp
-# The payload builder lives with the module's tests until the adapter sends it.
-from tests.fixtures.erp import tryton_templates_dir
+from sandbox.erp.template import default_templates_dir
 from systems.erp.tryton.accept import accept_payload
+from systems.erp.tryton.adapter import TrytonErp
 
 PRICES = {item.sku: item.price for item in CATALOG}
 
@@ -137,7 +136,7 @@ async def redundant_process(erp: TrytonErp, pid: int, run_id: str, orders: list[
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-erp-accept-") as tmp:
-        server, connection, _ = start_instance(Path(tmp), templates_dir=tryton_templates_dir(),
+        server, connection, _ = start_instance(Path(tmp), templates_dir=default_templates_dir(),
                                                log=lambda m: print(m, flush=True))
         erp = TrytonErp.connect(connection.url, connection.database, connection.user,
                                 connection.password(), timeout=60)

@@ -66,6 +66,12 @@ def template_key() -> str:
     return f"{date.today().year}-{digest.hexdigest()[:16]}"
 
 
+def default_templates_dir() -> Path:
+    """Where built Tryton databases are cached ($WOOERP_TRYTON_TEMPLATES)."""
+    default = Path.home() / ".cache" / "wooerp" / "tryton-templates"
+    return Path(os.environ.get("WOOERP_TRYTON_TEMPLATES", default))
+
+
 def ensure_template(templates_dir: Path, log=print) -> tuple[Template, bool]:
     """Return the cached template for this key, building it first if missing.
 

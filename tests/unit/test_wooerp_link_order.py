@@ -19,7 +19,7 @@ from systems.erp.tryton import adapter, parties
 from systems.erp.tryton.wooerp_link.order import (
     FEE_SKU, MAX_LINES, SHIPPING_SKU, InvalidOrder, parse_order)
 from tests.fixtures.erp import make_order
-from tests.integration.accept_payload import accept_payload
+from systems.erp.tryton.accept import accept_payload
 
 text = st.sampled_from(["", "Ada", "Lovelace", "ACME Ltd", "  x ", "Zoë"])
 emails = st.one_of(st.none(), st.sampled_from(["", "Ada@Example.com ", "b@example.com"]))
