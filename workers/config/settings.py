@@ -37,6 +37,7 @@ from pydantic_settings import (
 )
 
 from activities.refs import Queue
+from canonical.reconcile.window import zone
 
 # Set by load_settings(config_file=...) so the TOML source can find the file
 # without a global; falls back to the WOOERP_CONFIG environment variable.
@@ -132,6 +133,13 @@ class StoreSettings(Section):
     webhook_secret: SecretStr | None = None
     timeout_seconds: float = Field(20.0, gt=0)
     verify_tls: bool | str = True  # or a CA bundle path, for a store with its own CA
+    timezone: str = "UTC"  # the store's business day runs midnight to midnight here
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)  # ValueError names the bad zone
+        return value
 
 
 class ErpSettings(Section):
@@ -157,6 +165,18 @@ class RefundSettings(Section):
 
     auto_approve_below: Decimal = Field(Decimal("0"), ge=0)
     escalate_after_seconds: float = Field(24 * 3600.0, gt=0)
+
+
+class ReconcileSettings(Section):
+    """How reconciliation reads (see workflows/reconcile_types.ReconcilePolicy)."""
+
+    overlap_seconds: int = Field(300, ge=0, le=86400)
+    per_page: int = Field(100, ge=1, le=100)
+    erp_page: int = Field(500, ge=1, le=1000)
+    max_recover: int = Field(500, ge=0, le=100000)
+    max_lookups: int = Field(2000, ge=0, le=100000)
+    max_attempts: int = Field(10, ge=1, le=100)
+    history_limit: int = Field(8000, ge=50, le=40000)
 
 
 class IngressSettings(Section):
@@ -194,6 +214,7 @@ class Settings(BaseSettings):
     ingress: IngressSettings = Field(default_factory=IngressSettings)
     saga: SagaSettings = Field(default_factory=SagaSettings)
     refunds: RefundSettings = Field(default_factory=RefundSettings)
+    reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

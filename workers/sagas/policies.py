@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workers.config.settings import Settings
 from workflows.order_types import SagaPolicy
+from workflows.reconcile_types import ReconcilePolicy
 from workflows.refund_types import RefundPolicy
 
 
@@ -13,3 +14,7 @@ def saga_policy(settings: Settings) -> SagaPolicy:
 
 def refund_policy(settings: Settings) -> RefundPolicy:
     return RefundPolicy(max_attempts=settings.saga.max_attempts, **settings.refunds.model_dump())
+
+
+def reconcile_policy(settings: Settings) -> ReconcilePolicy:
+    return ReconcilePolicy(**settings.reconcile.model_dump())
