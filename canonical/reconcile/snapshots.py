@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from canonical.entities import Order, WooOrderStatus
@@ -24,6 +25,12 @@ NOT_DEMAND = frozenset({WooOrderStatus.CANCELLED, WooOrderStatus.FAILED, WooOrde
                         WooOrderStatus.CHECKOUT_DRAFT})
 ERP_DOCUMENT_META = "_wooerp_erp_document"  # written back by the OrderSaga
 ACCEPTED_STATES = frozenset({"confirmed", "processing", "done"})
+
+
+# A day's amounts repeat (0.00, the shipping rate, popular totals): one shared,
+# immutable Decimal per text keeps 100,000 snapshots well inside memory.
+_decimal = lru_cache(maxsize=1 << 16)(Decimal)
+_datetime = lru_cache(maxsize=1 << 16)(datetime.fromisoformat)
 
 
 def _dump(value: Any) -> Any:
@@ -48,10 +55,10 @@ class _Row:
         values = dict(row)
         for name in cls._DECIMALS:
             if values.get(name) is not None:
-                values[name] = Decimal(values[name])
+                values[name] = _decimal(values[name])
         for name in cls._DATES:
             if values.get(name) is not None:
-                values[name] = datetime.fromisoformat(values[name])
+                values[name] = _datetime(values[name])
         return cls(**values)
 
 
