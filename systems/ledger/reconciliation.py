@@ -151,6 +151,23 @@ class ReconcileLedger:
             return [_report(d, variances.get((d.run_id, d.business_day, d.currency), []))
                     for d in days]
 
+    def reconcile_latest(self, store: str) -> tuple[RunRecord, list[DayReport]] | None:
+        """The store's newest completed run and its report (for /metrics)."""
+        with self._session() as s:
+            run = s.scalar(select(ReconcileRun).where(
+                ReconcileRun.store == store, ReconcileRun.status == "completed")
+                .order_by(ReconcileRun.id.desc()).limit(1))
+            if run is None:
+                return None
+            days = list(s.scalars(select(ReconcileDay).where(ReconcileDay.run_id == run.id)
+                                  .order_by(ReconcileDay.business_day, ReconcileDay.currency)))
+            variances: dict[tuple[date, str], list[ReconcileVariance]] = {}
+            for v in s.scalars(select(ReconcileVariance).where(
+                    ReconcileVariance.run_id == run.id).order_by(ReconcileVariance.id)):
+                variances.setdefault((v.business_day, v.currency), []).append(v)
+            return _run(run), [_report(d, variances.get((d.business_day, d.currency), []))
+                               for d in days]
+
     # the ledger's side of the compare -------------------------------------------------------
     def order_facts(self, store: str, woo_ids: Iterable[int]) -> dict[int, LedgerFacts]:
         """The acceptance baseline of each order saga, folded from its events."""

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from systems.ledger.store import Ledger
-from workers.ingress import saga_gauges, support, webhooks
+from workers.ingress import reconcile_gauges, saga_gauges, support, webhooks
 from workers.ingress.inbox import Inbox
 from workers.sagas.link import SagaLink
 from workers.config.settings import Settings
@@ -41,6 +41,8 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def metrics(request: Request) -> Response:
     await saga_gauges.refresh(await request.app.state.sagas.get())
+    await asyncio.to_thread(reconcile_gauges.refresh, request.app.state.ledger,
+                            list(request.app.state.settings.stores))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
