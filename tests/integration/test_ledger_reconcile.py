@@ -109,3 +109,41 @@ def test_recoveries_round_trip_through_staging(ledger: Ledger, uniq: str):
     ledger.reconcile_stage(run, "recovered", [("5", rec.row())])
     [(key, payload)] = list(ledger.reconcile_staged(run, "recovered"))
     assert key == "5" and Recovery.from_row(payload) == rec
+
+
+def test_kpis_fold_the_event_log(ledger: Ledger, uniq: str):
+    from systems.ledger.kpis import kpis
+
+    eur = lambda x: Money.of(x, "EUR")  # noqa: E731
+
+    def add(event, recorded_after: timedelta):
+        ledger.append_event(event.model_copy(update={"recorded_at": T0 + recorded_after}),
+                            type=event.type)
+
+    for n, accept_after in ((1, 60), (2, 180)):
+        wid = f"order:{uniq}:{n}"
+        common = dict(recorded_at=T0, source_system="wooerp", correlation_id=wid)
+        add(ev.OrderCaptured(event_id=f"{wid}:c", occurred_at=T0, store=uniq, woo_order_id=n,
+                             total=eur("10.00"), **common), timedelta(0))
+        add(ev.OrderAccepted(event_id=f"{wid}:a", occurred_at=T0, erp_document=f"SO{n}",
+                             erp_total=eur("10.00"), **common), timedelta(seconds=accept_after))
+        add(ev.ShipmentConfirmed(event_id=f"{wid}:s", occurred_at=T0, erp_shipment_id=n,
+                                 **common), timedelta(hours=1))
+    wid = f"order:{uniq}:1"
+    add(ev.InvoicePosted(event_id=f"{wid}:i", occurred_at=T0, invoice_number="I1",
+                         total=eur("10.00"), recorded_at=T0, source_system="erp",
+                         correlation_id=wid), timedelta(hours=2))
+    rid = f"refund:{uniq}:1:1"
+    common = dict(recorded_at=T0, source_system="wooerp", correlation_id=rid)
+    add(ev.RefundRequested(event_id=f"{rid}:r", occurred_at=T0, refund_ref=rid,
+                           amount=eur("5.00"), requested_by="support", **common), timedelta(0))
+    add(ev.RefundCompleted(event_id=f"{rid}:d", occurred_at=T0, refund_ref=rid,
+                           amount=eur("5.00"), fully_refunded=False, **common),
+        timedelta(minutes=30))
+    figures = kpis(ledger, uniq, T0 - timedelta(hours=1), T0 + timedelta(days=1),
+                   now=T0 + timedelta(hours=5))
+    assert (figures.acceptance.count, figures.acceptance.p50_seconds,
+            figures.acceptance.p95_seconds) == (2, 180.0, 180.0)
+    assert (figures.refund_cycle.count, figures.refund_cycle.p50_seconds) == (1, 1800.0)
+    assert figures.shipped_not_invoiced == 1  # order 2 shipped, not invoiced
+    assert figures.oldest_uninvoiced_seconds == 4 * 3600.0

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from systems.ledger.store import Ledger
-from workers.ingress import reconcile_gauges, saga_gauges, support, webhooks
+from workers.ingress import reconcile_gauges, reports, saga_gauges, support, webhooks
 from workers.ingress.inbox import Inbox
 from workers.sagas.link import SagaLink
 from workers.config.settings import Settings
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, relay_every: float = 2.0) -> Starlette:
         Route("/healthz", healthz),
         Route("/metrics", metrics),
         *support.ROUTES,
+        *reports.ROUTES,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings, app.state.ledger = settings, ledger
