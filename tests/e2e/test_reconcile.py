@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -18,8 +20,11 @@ from tests.e2e.erp_console import set_unit_price
 from tests.e2e.reconcile_stack import CODE, ReconcileStack, new_stack
 from tests.e2e.shop import MUG, POSTER, TSHIRT, Shop
 from tests.fixtures.erp import make_order
+from tests.fixtures.store import WOOERP
 from workers.sagas.reconcile import schedule_id
 from workflows.order_types import erp_reference
+from workflows.reconcile import ReconcileWorkflow
+from workflows.reconcile_types import ReconcileResult
 
 TODAY = datetime.now(timezone.utc).date()
 SPAN = ("--from", str(TODAY - timedelta(days=1)), "--to", str(TODAY))  # near midnight too
@@ -180,3 +185,36 @@ async def test_the_schedule_exists_and_fires(stack: ReconcileStack, drifted):
     assert runs[0].workflow_id.startswith(f"reconcile:{CODE}:")
     listed = stack.cli("reconcile", "schedules", CODE)
     assert schedule_id(CODE, "interval") in listed.stdout
+
+
+async def test_a_run_whose_worker_is_killed_resumes_without_a_second_saga(
+        stack: ReconcileStack, shop: Shop, drifted, temporal_client):
+    with stack.store.faults(webhook_drop_rate=1.0):
+        lost = [shop.place_order({TSHIRT: 1}) for _ in range(2)]
+        stack.store.drain_webhooks()
+    # One order per page, so the run is still reading the store when the worker dies.
+    started = subprocess.run(
+        [str(WOOERP), "reconcile", "run", CODE, *SPAN, "--no-wait"],
+        env={**os.environ, **stack.env, "WOOERP_RECONCILE__PER_PAGE": "1"},
+        capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stdout + started.stderr
+    wid = f"reconcile:{CODE}:{SPAN[1]}..{SPAN[3]}"
+    handle = temporal_client.get_workflow_handle(wid, result_type=ReconcileResult)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while True:
+        progress = await handle.query(ReconcileWorkflow.progress)
+        if progress.pages_read >= 2:
+            break
+        assert not progress.done, "the run ended before the worker could be killed"
+        assert loop.time() < deadline, f"the run never got going: {progress}"
+        await asyncio.sleep(0.1)
+    stack.kill_worker()
+    await stack.start_worker()
+    result = await handle.result()
+    assert result.progress.recovered == 2
+    for order in lost:  # one saga each, started once, whatever was redone after the kill
+        runs = [w async for w in temporal_client.list_workflows(
+            f'WorkflowId = "order:{CODE}:{order["id"]}"')]
+        assert len(runs) == 1, runs
+        assert await stack.status(order["id"]) is not None
