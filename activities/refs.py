@@ -25,6 +25,12 @@ from activities.contracts import (AcceptOrderInput, CancelWooOrderInput, CreateW
                                   CreditNoteInput, Forwarded, MarkShippedInput, OrderRef,
                                   PingInput, RefundRef, ValidateOrderInput, ValidationReport,
                                   WriteBackInput)
+from activities.reconcile_contracts import (BeginInput, CompareInput, CompareResult,
+                                            ErpPageInput, ErpPageResult, ErpRefsInput,
+                                            FailedInput, LookupInput, LookupResult, Plan,
+                                            PlanInput, RecoveriesInput, ReconcileWindow,
+                                            SagaPageInput, SagaPageResult, StorePageInput,
+                                            StorePageResult, WindowRequest)
 from canonical.entities import Order, Refund
 from canonical.erp import CreditNote, ErpSale
 from canonical.events import BusinessEvent
@@ -82,6 +88,26 @@ PING_RECORD = _ref("ping.record", Queue.LEDGER, PingInput, bool)
 # Implemented by the saga client API (workers/sagas/activities.py): the same
 # signal-with-start as a webhook, for the workflows that drive other sagas.
 SAGAS_FORWARD_ORDER = _ref("sagas.forward_order", Queue.SAGAS, Order, Forwarded)
+
+# Reconciliation (activities/reconcile.py; the saga page in workers/sagas/reconcile.py).
+# Pages stage snapshots in the ledger and return counts: the workflow never
+# holds the orders. The compare reads a whole day: it gets minutes, not seconds.
+RECONCILE_WINDOW = _ref("reconcile.window", Queue.LEDGER, WindowRequest, ReconcileWindow)
+RECONCILE_BEGIN = _ref("reconcile.begin", Queue.LEDGER, BeginInput, bool)
+RECONCILE_STORE_PAGE = _ref("reconcile.store_page", Queue.WOOCOMMERCE, StorePageInput,
+                            StorePageResult)
+RECONCILE_STORE_LOOKUP = _ref("reconcile.store_lookup", Queue.WOOCOMMERCE, LookupInput,
+                              LookupResult)
+RECONCILE_ERP_PAGE = ActivityRef("reconcile.erp_page", Queue.ERP, ErpPageInput, ErpPageResult,
+                                 180)
+RECONCILE_ERP_REFS = ActivityRef("reconcile.erp_refs", Queue.ERP, ErpRefsInput, ErpPageResult,
+                                 180)
+RECONCILE_SAGA_PAGE = _ref("reconcile.saga_page", Queue.SAGAS, SagaPageInput, SagaPageResult)
+RECONCILE_PLAN = ActivityRef("reconcile.plan", Queue.LEDGER, PlanInput, Plan, 300)
+RECONCILE_RECOVERIES = _ref("reconcile.recoveries", Queue.LEDGER, RecoveriesInput, int)
+RECONCILE_COMPARE = ActivityRef("reconcile.compare", Queue.LEDGER, CompareInput, CompareResult,
+                                900)
+RECONCILE_FAILED = _ref("reconcile.failed", Queue.LEDGER, FailedInput, NONE)
 
 ALL: tuple[ActivityRef[Any, Any], ...] = tuple(
     v for v in list(globals().values()) if isinstance(v, ActivityRef))

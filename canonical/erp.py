@@ -30,6 +30,7 @@ Field names match the activity results recorded before this model existed
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
@@ -70,6 +71,15 @@ class Invoice(Entity):
         return self.state in POSTED_STATES
 
 
+class ErpSaleLine(Entity):
+    """One priced line of a sale, as the ERP holds it (read for reconciliation)."""
+
+    component: Literal["items", "shipping", "fees"]  # what the store line was
+    sku: str | None = None
+    quantity: Decimal
+    amount: Money  # net of tax, after discounts, as the ERP computed it
+
+
 class ErpSale(Entity):
     erp_id: int
     number: str | None = None
@@ -83,6 +93,9 @@ class ErpSale(Entity):
     total: Money
     untaxed: Money | None = None  # None in results recorded before they were read
     tax: Money | None = None
+    # Read only when listing sales for reconciliation (empty otherwise).
+    lines: list[ErpSaleLine] = Field(default_factory=list)
+    created_at: datetime | None = None  # when the ERP recorded the sale, UTC
 
     @property
     def document(self) -> str:

@@ -18,6 +18,7 @@ from sandbox.demo.shop import Shop
 from sandbox.demo.stack import (DevProcess, StackError, StackPorts, default_data_dir,
                                 default_temporal_port)
 from sandbox.demo.support import Support
+from sandbox.demo.variance import variance_report
 
 # Shown after the run; everything else in dev.json (keys, tokens) stays in the file.
 ENDPOINTS = ("temporal_ui", "store_url", "erp_url", "ingress_url")
@@ -57,6 +58,7 @@ def demo(
         began = time.monotonic()
         outcomes = asyncio.run(_traffic(console, stack, info, orders, timeout))
         code = _summarize(console, outcomes, info, time.monotonic() - began)
+        code = _reconciled(console, info) or code
         if keep_running:
             _keep_running(console, stack, info)
     except StackError as exc:
@@ -149,6 +151,18 @@ def _summarize(console: Console, outcomes: list[Outcome], info: dict[str, Any],
                       f"({took:.0f} s).[/] Logs: {info['logs']}")
         return 1
     console.print(f"[green]✓ all {len(outcomes)} sagas ended as expected in {took:.0f} s.[/]")
+    return 0
+
+
+def _reconciled(console: Console, info: dict[str, Any]) -> int:
+    """The day's variance report; 1 if a difference is left unexplained."""
+    problems = variance_report(console, info)
+    for problem in problems:
+        console.print(f"[red]✗[/] {problem}", highlight=False)
+    if problems:
+        return 1
+    console.print("[green]✓ every difference between the store and the ERP is explained "
+                  "(unexplained 0.00).[/]")
     return 0
 
 

@@ -10,6 +10,7 @@ rules read from them are the canonical read model in `canonical/erp.py`.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Iterable, Literal, Protocol, Sequence, runtime_checkable
 
@@ -30,6 +31,15 @@ class ErpProduct(_Model):
     name: str
     kind: Literal["goods", "assets", "service"]
     list_price: Money | None = None
+
+
+class ErpSalesPage(_Model):
+    """A page of wooerp sales, each with its lines, and the credit notes booked
+    against them (for reconciliation: read-only)."""
+
+    sales: list[ErpSale]
+    credit_notes: list[CreditNote]
+    next_offset: int | None  # None: this was the last page
 
 
 @runtime_checkable
@@ -69,6 +79,16 @@ class ErpPort(Protocol):
         """
 
     async def get_sale(self, external_ref: str) -> ErpSale | None: ...
+
+    async def list_sales(
+        self, *, prefix: str | None = None, refs: Sequence[str] | None = None,
+        created_from: datetime | None = None, created_to: datetime | None = None,
+        offset: int = 0, limit: int = 500,
+    ) -> ErpSalesPage:
+        """Sales whose external reference starts with `prefix` (created in
+        [created_from, created_to) if given), or whose reference is one of
+        `refs`; oldest first, with lines, documents and credit notes, read in
+        a few batched calls per page. Read-only."""
 
     async def create_credit_note(
         self, sale_external_ref: str, refund_ref: str, lines: Sequence[RefundLine],

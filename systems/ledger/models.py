@@ -5,7 +5,8 @@ compares the two so they cannot drift apart.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -13,11 +14,14 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -143,3 +147,112 @@ class InboxRow(Base):
         # The relay scans for pending deliveries in arrival order.
         Index("ix_webhook_inbox_status_id", "status", "id"),
     )
+
+
+# reconciliation ---------------------------------------------------------------------
+class Amount(TypeDecorator[Decimal]):
+    """An exact decimal amount: NUMERIC on PostgreSQL, text on SQLite (whose
+    NUMERIC is a float and would lose cents)."""
+
+    impl = Numeric(24, 6)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(24, 6))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"amounts must be Decimal, not {type(value).__name__}")
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+
+class ReconcileRun(Base):
+    """One reconciliation of one store over one or more business days.
+
+    `run_key` is the workflow id and its first run id: a run resumed after a
+    crash or continued-as-new is the same run; a re-run of the same window
+    is a new one, and the newest completed run is the report of its days.
+    """
+
+    __tablename__ = "reconcile_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_key: Mapped[str] = mapped_column(String(255), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(255))
+    store: Mapped[str] = mapped_column(String(64))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    summary: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'completed', 'failed')", name="status"),
+        Index("ix_reconcile_runs_store_status", "store", "status"),
+    )
+
+
+class ReconcileDay(Base):
+    """A run's report for one business day and currency: each side's states
+    and amounts (the variances are rows of their own)."""
+
+    __tablename__ = "reconcile_days"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("reconcile_runs.id", ondelete="CASCADE"))
+    store: Mapped[str] = mapped_column(String(64))
+    business_day: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    orders_compared: Mapped[int] = mapped_column(Integer)
+    commerce: Mapped[Decimal] = mapped_column(Amount())
+    erp: Mapped[Decimal] = mapped_column(Amount())
+    difference: Mapped[Decimal] = mapped_column(Amount())
+    unexplained: Mapped[Decimal] = mapped_column(Amount())
+    states: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "business_day", "currency"),
+        Index("ix_reconcile_days_store_business_day", "store", "business_day"),
+    )
+
+
+class ReconcileVariance(Base):
+    """One difference of a run's day, its cause and its evidence."""
+
+    __tablename__ = "reconcile_variances"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("reconcile_runs.id", ondelete="CASCADE"))
+    store: Mapped[str] = mapped_column(String(64))
+    business_day: Mapped[date] = mapped_column(Date)
+    woo_order_id: Mapped[int | None] = mapped_column(BigInteger)
+    erp_document: Mapped[str | None] = mapped_column(String(64))
+    workflow_id: Mapped[str | None] = mapped_column(String(255))
+    component: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    commerce: Mapped[Decimal] = mapped_column(Amount())
+    erp: Mapped[Decimal] = mapped_column(Amount())
+    difference: Mapped[Decimal] = mapped_column(Amount())
+    cause: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_reconcile_variances_run_id_business_day", "run_id", "business_day"),
+    )
+
+
+class ReconcileStaged(Base):
+    """A run's working set while it runs: one snapshot per (kind, key), written
+    by the activities that read each side and read back by the compare.
+    Deleted when the run's report is stored."""
+
+    __tablename__ = "reconcile_staging"
+    run_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    payload: Mapped[dict[str, Any]]

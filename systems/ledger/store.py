@@ -1,4 +1,5 @@
-"""The ledger's API: id map, business event log, webhook inbox.
+"""The ledger's API: id map, business event log, webhook inbox, and
+reconciliation runs (reconciliation.py).
 
 Synchronous on purpose: activities call it from Temporal's activity thread
 pool and ingress from a thread, and every write is one short transaction.
@@ -26,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from systems.ledger.models import BusinessEventRow, IdMapping, InboxRow, InboxStatus, utcnow
+from systems.ledger.reconciliation import ReconcileLedger
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK_KEY = 0x776F6F657270  # "wooerp"
@@ -107,7 +109,7 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-class Ledger:
+class Ledger(ReconcileLedger):
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)

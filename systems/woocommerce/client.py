@@ -107,7 +107,8 @@ class WooClient:
         return self._get(f"orders/{int(order_id)}")
 
     def list_orders(self, modified_after: datetime | None = None, page: int = 1,
-                    per_page: int = 100, status: str | Iterable[str] | None = None) -> Page:
+                    per_page: int = 100, status: str | Iterable[str] | None = None,
+                    modified_before: datetime | None = None) -> Page:
         """One page, oldest modification first, filtered on the *_gmt columns.
 
         `modified_after` is exclusive and has one-second resolution: callers
@@ -118,6 +119,8 @@ class WooClient:
                                   "order": "asc", "dates_are_gmt": "true"}
         if modified_after is not None:
             params["modified_after"] = woo_gmt(modified_after)
+        if modified_before is not None:  # exclusive too: a window's end
+            params["modified_before"] = woo_gmt(modified_before)
         if status:
             params["status"] = status if isinstance(status, str) else ",".join(status)
         result = self._page("orders", params)

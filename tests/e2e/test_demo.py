@@ -87,6 +87,7 @@ def test_the_demo_runs_to_a_clean_summary_and_stops_the_stack(tmp_path):
     assert run.returncode == 0, run.stdout[-4000:]
     assert "all 5 sagas ended as expected" in run.stdout
     assert "SKU WOO-UNMAPPED is not mapped" in run.stdout
+    assert "every difference between the store and the ERP is explained" in run.stdout
     assert "stack stopped." in run.stdout
     assert not (tmp_path / "dev.json").exists()  # `wooerp dev` removed it on its way out
     secrets = (tmp_path / "dev-secrets.json").read_text()

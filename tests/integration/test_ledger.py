@@ -121,20 +121,28 @@ def test_rejects_unknown_backends_and_naive_times(ledger: Ledger, uniq: str):
         ledger.append_event(naive, type="Pinged")
 
 
-def test_workers_starting_together_migrate_once(fresh_ledger_url: str):
-    from concurrent.futures import ThreadPoolExecutor
-
+def _head() -> str:
+    """The one head revision (each branch's migration chains onto it)."""
+    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     from systems.ledger.store import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_workers_starting_together_migrate_once(fresh_ledger_url: str):
+    from concurrent.futures import ThreadPoolExecutor
 
     ledgers = [Ledger(fresh_ledger_url) for _ in range(4)]
     try:
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda ledger: ledger.migrate(), ledgers))
         with ledgers[0].engine.connect() as conn:
-            head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
+                _head()]
     finally:
         for ledger in ledgers:
             ledger.close()

@@ -15,12 +15,17 @@ from activities import refs
 from activities.erp import ErpActivities
 from activities.ledger import LedgerActivities
 from activities.ping import PingActivities
+from activities.reconcile import (ReconcileErpActivities, ReconcileLedgerActivities,
+                                  ReconcileStoreActivities)
 from activities.woocommerce import WooActivities
 from sandbox.fake_systems import FakeWorld
 from workers.sagas.activities import SagaActivities
+from workers.sagas.reconcile_activities import ReconcileSagaActivities
 
 ROOT = Path(__file__).resolve().parents[2]
-CLASSES = (ErpActivities, WooActivities, LedgerActivities, PingActivities, SagaActivities)
+CLASSES = (ErpActivities, WooActivities, LedgerActivities, PingActivities, SagaActivities,
+           ReconcileStoreActivities, ReconcileErpActivities, ReconcileLedgerActivities,
+           ReconcileSagaActivities)
 
 
 def _definition_name(fn: Any) -> str | None:

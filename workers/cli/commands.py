@@ -9,3 +9,5 @@ from workers.cli import schema  # noqa: F401,E402
 from workers.cli import ingress  # noqa: F401,E402
 from workers.cli import webhooks  # noqa: F401,E402
 from workers.cli import doctor  # noqa: F401,E402
+from workers.cli import reconcile  # noqa: F401,E402
+from workers.cli import report  # noqa: F401,E402

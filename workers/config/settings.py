@@ -37,6 +37,7 @@ from pydantic_settings import (
 )
 
 from activities.refs import Queue
+from canonical.reconcile.window import zone
 from workers.config.keyring import KeyRing
 
 # Set by load_settings(config_file=...) so the TOML source can find the file
@@ -182,6 +183,13 @@ class StoreSettings(Section):
     # own port is allowed too). Change only if the site filters
     # `http_allowed_safe_ports`; `wooerp doctor` checks the delivery URLs against it.
     webhook_ports: list[int] = Field(default_factory=lambda: [80, 443, 8080])
+    timezone: str = "UTC"  # the store's business day runs midnight to midnight here
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)  # ValueError names the bad zone
+        return value
 
 
 class ErpSettings(Section):
@@ -216,6 +224,18 @@ class RefundSettings(Section):
     # Another gateway refusing an automatic refund (a plugin that is gone, one
     # without refund support): handle it the same way, or park the refund.
     on_gateway_refusal: GatewayRefusal = "return_by_hand"
+
+
+class ReconcileSettings(Section):
+    """How reconciliation reads (see workflows/reconcile_types.ReconcilePolicy)."""
+
+    overlap_seconds: int = Field(300, ge=0, le=86400)
+    per_page: int = Field(100, ge=1, le=100)
+    erp_page: int = Field(500, ge=1, le=1000)
+    max_recover: int = Field(500, ge=0, le=100000)
+    max_lookups: int = Field(2000, ge=0, le=100000)
+    max_attempts: int = Field(10, ge=1, le=100)
+    history_limit: int = Field(8000, ge=50, le=40000)
 
 
 class IngressSettings(Section):
@@ -259,6 +279,7 @@ class Settings(BaseSettings):
     ingress: IngressSettings = Field(default_factory=IngressSettings)
     saga: SagaSettings = Field(default_factory=SagaSettings)
     refunds: RefundSettings = Field(default_factory=RefundSettings)
+    reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     log: LogSettings = Field(default_factory=LogSettings)

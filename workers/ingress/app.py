@@ -13,7 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from systems.ledger.store import Ledger
-from workers.ingress import bearer, codec, saga_gauges, support, webhooks
+from workers.ingress import (bearer, codec, reconcile_gauges, reports, saga_gauges, support,
+                             webhooks)
 from workers.ingress.inbox import Inbox
 from workers.sagas.link import SagaLink
 from workers.config.settings import Settings
@@ -46,6 +47,8 @@ async def metrics(request: Request) -> Response:
     if token is not None and (denied := bearer.refusal(request, token)):
         return denied
     await request.app.state.saga_gauges.refresh()  # cached: not 9 Temporal queries per scrape
+    await asyncio.to_thread(reconcile_gauges.refresh, request.app.state.ledger,
+                            list(request.app.state.settings.stores))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -69,6 +72,7 @@ def create_app(settings: Settings, *, relay_every: float = 2.0) -> Starlette:
         Route("/metrics", metrics),
         *support.ROUTES,
         *codec.ROUTES,
+        *reports.ROUTES,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings, app.state.ledger = settings, ledger

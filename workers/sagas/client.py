@@ -15,23 +15,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from temporalio.api.enums.v1 import TaskQueueKind, TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.refs import Queue
 from canonical.entities import Disposition, Order, ReturnLine
 from canonical.money import Money
 from workers.config.settings import Settings
-from workers.sagas import search_attributes, starts, support
+from activities.reconcile_contracts import ReconcileWindow
+from workers.sagas import reconcile, search_attributes, starts, support
 from workers.sagas.connect import connect
 from workers.sagas.outcomes import translated
-from workers.sagas.policies import refund_policy, saga_policy
+from workers.sagas.policies import reconcile_policy, refund_policy, saga_policy
 from workflows.order_types import SagaStatus, order_workflow_id
+from workflows.reconcile_types import ReconcilePolicy, ReconcileProgress, ReconcileResult
 from workflows.refund_types import RefundStatus, ReturnStatus
 
 VISIBILITY_TIMEOUT = timedelta(seconds=5)
@@ -46,6 +48,8 @@ class SagaRow:
     stage: str | None
     since: datetime | None
     reason: str | None
+    running: bool | None = None
+    workflow_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,54 @@ class SagaClient:
         with translated():
             return [_row(w) async for w in _listed(self._client, query, limit)]
 
+    async def page(self, query: str, token: bytes | None = None,
+                   page_size: int = 1000) -> tuple[list[SagaRow], bytes | None]:
+        """One page of a visibility query and the token of the next (None: last)."""
+        with translated():
+            pages = self._client.list_workflows(query, page_size=page_size,
+                                                next_page_token=token,
+                                                rpc_timeout=VISIBILITY_TIMEOUT)
+            await pages.fetch_next_page()
+            return [_row(w) for w in pages.current_page], pages.next_page_token
+
+    # reconciliation ------------------------------------------------------------------
+    def saga_query(self, started_after: datetime) -> str:
+        """This deployment's order and refund sagas started since a moment."""
+        return reconcile.saga_query(self.workflow_queue, started_after)
+
+    async def start_reconcile(self, window: ReconcileWindow,
+                              policy: ReconcilePolicy | None = None) -> tuple[str, bool]:
+        """Start the window's run, or attach to the one already running:
+        (workflow id, attached)."""
+        with translated():
+            return await reconcile.start_or_attach(
+                self._client, window, policy or reconcile_policy(self.settings),
+                task_queue=self.workflow_queue)
+
+    async def reconcile_progress(self, workflow_id: str) -> ReconcileProgress:
+        with translated():
+            return await reconcile.progress(self._client, workflow_id)
+
+    async def reconcile_result(self, workflow_id: str) -> ReconcileResult:
+        """Wait for the run to end; its result (raises if it failed)."""
+        with translated():
+            return await reconcile.result(self._client, workflow_id)
+
+    async def schedule_reconcile(self, store: str, *, every: timedelta | None = None,
+                                 daily_at: time | None = None, timezone: str = "UTC",
+                                 catchup_window: timedelta | None = None,
+                                 trigger: bool = False) -> list[str]:
+        """Create or update the store's Schedule(s); the schedule ids."""
+        with translated():
+            return await reconcile.schedule(
+                self._client, store, every=every, daily_at=daily_at, timezone=timezone,
+                catchup_window=catchup_window, policy=reconcile_policy(self.settings),
+                task_queue=self.workflow_queue, trigger=trigger)
+
+    async def reconcile_schedules(self, store: str) -> list[reconcile.ScheduleInfo]:
+        with translated():
+            return await reconcile.schedules(self._client, store)
+
 
 async def _listed(client: Client, query: str, limit: int) -> AsyncIterator:
     async for w in client.list_workflows(query, limit=limit, rpc_timeout=VISIBILITY_TIMEOUT):
@@ -230,4 +282,6 @@ async def _listed(client: Client, query: str, limit: int) -> AsyncIterator:
 def _row(w) -> SagaRow:  # noqa: ANN001 (temporalio's WorkflowExecution)
     attrs = {pair.key.name: pair.value for pair in w.typed_search_attributes}
     return SagaRow(workflow_id=w.id, stage=attrs.get("SagaStage"),
-                   since=attrs.get("StageSince"), reason=attrs.get("StuckReason"))
+                   since=attrs.get("StageSince"), reason=attrs.get("StuckReason"),
+                   running=w.status == WorkflowExecutionStatus.RUNNING if w.status else None,
+                   workflow_type=w.workflow_type)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workers.config.settings import Settings
 from workflows.order_types import SagaPolicy
+from workflows.reconcile_types import ReconcilePolicy
 from workflows.refund_types import RefundPolicy
 
 
@@ -19,3 +20,7 @@ def refund_policy(settings: Settings, store: str | None = None) -> RefundPolicy:
     if own is not None:
         values.update({k: v for k, v in own.refunds.model_dump().items() if v is not None})
     return RefundPolicy(max_attempts=settings.saga.max_attempts, **values)
+
+
+def reconcile_policy(settings: Settings) -> ReconcilePolicy:
+    return ReconcilePolicy(**settings.reconcile.model_dump())

@@ -16,11 +16,15 @@ from activities.refs import Queue
 from activities.erp import ErpActivities
 from activities.ledger import LedgerActivities
 from activities.ping import PingActivities
+from activities.reconcile import (ReconcileErpActivities, ReconcileLedgerActivities,
+                                  ReconcileStoreActivities)
 from activities.woocommerce import WooActivities
 from workers.sagas.activities import SagaActivities
+from workers.sagas.reconcile_activities import ReconcileSagaActivities
 from workers.worker.resources import Resources
 from workflows.order_saga import OrderSaga
 from workflows.ping import PingWorkflow
+from workflows.reconcile import ReconcileTick, ReconcileWorkflow
 from workflows.refund_saga import RefundSaga
 from workflows.return_saga import ReturnSaga
 
@@ -31,21 +35,27 @@ WORKFLOWS: list[type] = [
     RefundSaga,
     ReturnSaga,
     PingWorkflow,
+    ReconcileWorkflow,
+    ReconcileTick,
 ]
 
 ACTIVITIES: dict[Queue, list[ActivityFactory]] = {
     Queue.WOOCOMMERCE: [
         lambda r: activities_of(WooActivities(r.woo_clients)),
+        lambda r: activities_of(ReconcileStoreActivities(r.woo_clients, r.ledger)),
     ],
     Queue.ERP: [
         lambda r: activities_of(ErpActivities(r.erp)),
+        lambda r: activities_of(ReconcileErpActivities(r.erp, r.ledger)),
     ],
     Queue.LEDGER: [
         lambda r: activities_of(LedgerActivities(r.ledger)),
         lambda r: activities_of(PingActivities(r.ledger)),
+        lambda r: activities_of(ReconcileLedgerActivities(r.ledger)),
     ],
     Queue.SAGAS: [
         lambda r: activities_of(SagaActivities(r.settings)),
+        lambda r: activities_of(ReconcileSagaActivities(r.settings, r.ledger)),
     ],
 }
 

@@ -6,6 +6,7 @@ UserError, search by the reference and carry on with the winner's document.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -14,10 +15,11 @@ from canonical.entities import Address, Customer, Order, RefundLine
 from canonical.erp import CreditNote, ErpSale
 from canonical.money import Money
 from systems.erp.errors import ErpNotFound, ErpRejectedError, ErpUnknownSku
-from systems.erp.port import ErpProduct
+from systems.erp.port import ErpProduct, ErpSalesPage
 from systems.erp.tryton import accept
 from systems.erp.tryton.cancellation import SaleCancellation
 from systems.erp.tryton.documents import Documents
+from systems.erp.tryton.listing import SaleListing
 from systems.erp.tryton.parties import Parties
 from systems.erp.tryton.products import Products
 from systems.erp.tryton.refunds import Refunds
@@ -34,6 +36,7 @@ class TrytonErp:
         self._one_call = one_call  # try wooerp_link's one-call acceptance first
         self.parties = Parties(rpc)
         self.documents = Documents(rpc)
+        self.listing = SaleListing(rpc, self.documents)
         self._warehouse = warehouse
         self._products: Products | None = None
 
@@ -78,6 +81,13 @@ class TrytonErp:
     async def get_sale(self, external_ref: str) -> ErpSale | None:
         sale_id = await self.documents.find_sale(external_ref)
         return await self.documents.read_sale(sale_id) if sale_id else None
+
+    async def list_sales(self, *, prefix: str | None = None, refs: Sequence[str] | None = None,
+                         created_from: datetime | None = None,
+                         created_to: datetime | None = None, offset: int = 0,
+                         limit: int = 500) -> ErpSalesPage:
+        return await self.listing.page(prefix=prefix, refs=refs, created_from=created_from,
+                                       created_to=created_to, offset=offset, limit=limit)
 
     async def create_sale(self, order: Order, external_ref: str,
                           party_id: int | None = None) -> ErpSale:
