@@ -78,6 +78,7 @@ def test_a_busy_port_is_named_before_anything_starts(tmp_path):
 
 
 @pytest.mark.e2e
+@pytest.mark.timeout(660)  # the demo's own bound (--timeout 240) plus start, reconcile and stop
 def test_the_demo_runs_to_a_clean_summary_and_stops_the_stack(tmp_path):
     ports = _ports()
     run = subprocess.run([str(WOOERP), "demo", "--orders", "0", "--data-dir", str(tmp_path),
