@@ -108,7 +108,10 @@ class TrytonErp:
             except ErpMethodRefused:
                 self._one_call = False  # a Tryton without the module: for good
             except ErpRejectedError as exc:
-                raise accept.classified(exc) from exc
+                mapped = accept.classified(exc)
+                if mapped is exc:
+                    raise  # not `raise exc from exc`: an error its own cause recurses
+                raise mapped from exc
             else:
                 return accept.sale_from_result(result)
         return await self._accept_in_calls(order, external_ref, party_id)
