@@ -24,6 +24,7 @@ TIMEOUT = 240
 def _env(info: dict[str, Any], width: int) -> dict[str, str]:
     key = info["store"].upper()
     return {**os.environ, "COLUMNS": str(width),  # the report's tables fit the demo's
+            "WOOERP_DATA_DIR": info["data_dir"],  # the codec keys the stack encrypts with
             "WOOERP_DATABASE_URL": info["ledger"],
             "WOOERP_TEMPORAL__ADDRESS": info["temporal_address"],
             "WOOERP_TEMPORAL__NAMESPACE": info["temporal_namespace"],

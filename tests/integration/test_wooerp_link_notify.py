@@ -216,7 +216,7 @@ async def test_a_cancelled_shipment_of_a_wooerp_sale_is_notified(receiver, erp):
     await erp.rpc.execute("sale.sale", "wooerp_accept", ref,
                           accept_payload(make_order([("WOO-POSTER", 1, "9.99")])))
     cancelled = await erp.cancel_sale(ref)
-    shipment = cancelled.shipments[0].id
+    shipment = cancelled.shipments[0].erp_id
     event = receiver.wait_for("for the cancelled shipment",
                               lambda e: e.kind == "shipment" and shipment in e.ids).event
     assert (event.state, event.external_refs) == ("cancelled", [ref])

@@ -267,6 +267,7 @@ class DevStack:
             "codec_endpoint": f"{self.ingress_url}/codec",
             "codec_token": self.secrets.codec_token,
             "ledger": self.settings.database_url,
+            "data_dir": str(self.data_dir),  # holds the payload codec's keys
             "logs": str(self.logs),
         }
         if self.own_store:
