@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from systems.ledger.store import Ledger
-from workers.ingress import (bearer, codec, reconcile_gauges, reports, saga_gauges, support,
-                             webhooks)
+from workers.ingress import (bearer, codec, kpi_gauges, reconcile_gauges, reports, saga_gauges,
+                             support, webhooks)
 from workers.ingress.inbox import Inbox
 from workers.sagas.link import SagaLink
 from workers.config.settings import Settings
@@ -49,6 +49,7 @@ async def metrics(request: Request) -> Response:
     await request.app.state.saga_gauges.refresh()  # cached: not 9 Temporal queries per scrape
     await asyncio.to_thread(reconcile_gauges.refresh, request.app.state.ledger,
                             list(request.app.state.settings.stores))
+    await request.app.state.kpi_gauges.refresh()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -78,4 +79,5 @@ def create_app(settings: Settings, *, relay_every: float = 2.0) -> Starlette:
     app.state.settings, app.state.ledger = settings, ledger
     app.state.sagas, app.state.inbox = sagas, inbox
     app.state.saga_gauges = saga_gauges.Cached(sagas)
+    app.state.kpi_gauges = kpi_gauges.Cached(ledger, settings.stores)
     return app
