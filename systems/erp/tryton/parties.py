@@ -11,14 +11,18 @@ import asyncio
 import random
 
 from canonical.entities import Address, Customer
-from systems.erp.errors import ErpRejectedError
+from systems.erp.errors import ErpRejectedError, ErpRetryableError
 from systems.erp.tryton.rpc import TrytonRpc
 
 # Concurrent creates of different parties may collide on the party code;
 # a few tries are enough for the racers to draw distinct codes, provided
-# they do not retry in lockstep: each waits a random moment first.
+# they do not retry in lockstep: each waits a random, growing moment first.
+# A burst of racers (an ERP back from an outage, with every saga retrying at
+# once) can outlast them: that is still contention, not a verdict on the
+# customer, so it is raised as retryable and the activity tries again later.
 CREATE_ATTEMPTS = 5
 RACE_PAUSE_S = 0.05
+UNIQUE = "must be unique"  # Tryton's SQL unique constraint message
 
 
 def party_key(customer: Customer, billing: Address) -> str:
@@ -53,16 +57,20 @@ class Parties:
             try:
                 party_id, = await self.rpc.create("party.party", [values])
                 return party_id
-            except ErpRejectedError:
+            except ErpRejectedError as exc:
                 # Most likely a racer created it first (unique wooerp_ref).
                 existing = await self._find(key)
                 if existing:
                     return existing
                 # Or a racer for another customer drew the same party code
                 # (the sequence is not atomic on SQLite): create again.
-                if attempt == CREATE_ATTEMPTS:
+                if UNIQUE not in exc.message:
                     raise
-                await asyncio.sleep(random.uniform(0, RACE_PAUSE_S * attempt))
+                if attempt == CREATE_ATTEMPTS:
+                    raise ErpRetryableError(
+                        f"party for {key!r} not created: it kept colliding with concurrent "
+                        f"creates ({exc.message})") from exc
+                await asyncio.sleep(random.uniform(0, RACE_PAUSE_S * 2 ** attempt))
         raise AssertionError("CREATE_ATTEMPTS must be at least 1")
 
     async def address(self, party_id: int, address: Address) -> int:
