@@ -4,11 +4,17 @@ on the session's Temporal dev server, Tryton and sandbox store.
 Package scope on purpose: the store's webhooks point at this ingress only
 while the e2e tests run, so orders other test modules create in the shared
 store never start sagas.
+
+The store delivers as a stock WooCommerce does (WP-Cron): a delivery waits
+for the next request to the site, merged with any later event of the same
+order, its body built when it is sent. `site_traffic` plays the shop's
+visitors, one page view a second, so the sagas face late, merged deliveries.
 """
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -19,8 +25,33 @@ from tests.e2e.stack import E2EStack, product_env
 from workers.devstack.ports import free_port
 
 
+VISIT_EVERY = 1.0  # seconds between page views: how late WP-Cron may deliver
+
+
+@pytest.fixture(scope="package", autouse=True)
+def site_traffic(sandbox_store) -> Iterator[None]:
+    """WP-Cron delivery for the whole package, with a visitor keeping it going."""
+    stop = threading.Event()
+
+    def visit() -> None:
+        while not stop.wait(VISIT_EVERY):
+            try:
+                sandbox_store.admin("POST", "page_view")
+            except Exception:  # a test restarting the store: the next visit will do
+                pass
+
+    with sandbox_store.settings(webhook_cron="page_view"):
+        visitor = threading.Thread(target=visit, name="site-visitor", daemon=True)
+        visitor.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            visitor.join(timeout=5)
+
+
 @pytest.fixture(scope="package")
-async def e2e(temporal_server, temporal_client, sandbox_store, tryton_server, erp,
+async def e2e(site_traffic, temporal_server, temporal_client, sandbox_store, tryton_server, erp,
               tmp_path_factory) -> AsyncIterator[E2EStack]:
     data_dir = tmp_path_factory.mktemp("e2e")
     port, secret = free_port(), secrets.token_urlsafe(24)
