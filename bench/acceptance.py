@@ -5,14 +5,19 @@ A private stack (`wooerp dev` minus the warehouse: Temporal dev server,
 Tryton, sandbox store, worker, ingress) runs on free loopback ports in a
 temporary directory. In one run, on the same Tryton server:
 
-1. direct: TrytonErp makes acceptance's ERP calls for N orders, C at a time;
-2. saga at max rate: N orders placed in the store through the `woocommerce`
+1. direct: TrytonErp makes acceptance's ERP calls for N orders, C at a time
+   (the multi-call path, an ERP without the wooerp_link module);
+2. ERP floor: the wooerp_link module's one server-side acceptance call
+   (`sale.sale.wooerp_accept`) for N orders, C at a time;
+3. saga at max rate: N orders placed in the store through the `woocommerce`
    client, C in flight (the next is placed when one is accepted); store
    webhooks -> ingress -> Temporal -> worker -> Tryton;
-3. saga at half the direct rate: orders placed at a steady rate of half
+4. saga at half the direct rate: orders placed at a steady rate of half
    what (1) measured, open loop.
 
-    .venv/bin/python -m bench.acceptance [--orders 60] [--concurrency 4] [--seed 1]
+`--workers N` runs N worker processes on the one Temporal server (scale-out).
+
+    .venv/bin/python -m bench.acceptance [--orders 60] [--concurrency 4] [--seed 1] [--workers 1]
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from temporalio.client import Client
 
 from bench.breakdown import Breakdown
 from bench.cpu import CpuMeter
-from bench.direct import run_direct
+from bench.direct import accept_directly, accept_floor, run_direct
 from bench.orders import OrderSpec, Shop, order_specs
 from bench.stack import BenchStack, bench_stack
 from bench.stats import latency_row, percentile, rate_row, verdict
@@ -39,9 +44,9 @@ from systems.woocommerce.mapping import order_from_woo
 from workers.config.logs import configure_logging
 from workflows.order_types import order_workflow_id
 
-THROUGHPUT_TARGET, P99_TARGET = 0.8, 2.0
+THROUGHPUT_TARGET, FLOOR_TARGET, P99_TARGET = 1.2, 0.8, 1.0
 ORDER_TIMEOUT = 120.0
-CHILDREN = ("erp", "temporal", "store", "worker", "ingress")
+CHILDREN = ("erp", "temporal", "store", "worker", "ingress")  # + worker-2.. with --workers
 
 
 @dataclass
@@ -69,8 +74,10 @@ class Acceptance:
         s = stack.dev.secrets
         self.shop = Shop(stack.dev.store_url, s.consumer_key, s.consumer_secret)
         self.watch = AcceptanceWatch(stack.ledger)
-        groups = {name: pid for name in CHILDREN if (pid := stack.pid(name))}
-        self.direct, self.saga = Side(CpuMeter(groups)), Side(CpuMeter(groups))
+        workers = [f"worker-{n}" for n in range(2, args.workers + 1)]
+        groups = {name: pid for name in (*CHILDREN, *workers) if (pid := stack.pid(name))}
+        self.direct, self.floor = Side(CpuMeter(groups)), Side(CpuMeter(groups))
+        self.saga = Side(CpuMeter(groups))
 
     async def run(self) -> None:
         a = self.args
@@ -85,21 +92,26 @@ class Acceptance:
                   "(its webhooks are not connected yet)")
             orders = [order_from_woo(raw, store="default") for raw in await self._place_all(
                 order_specs(warm + a.orders, seed=a.seed, phase="direct"))]
+            floor = [order_from_woo(raw, store="default") for raw in await self._place_all(
+                order_specs(warm + a.orders, seed=a.seed, phase="floor"))]
             await asyncio.to_thread(self.stack.connect_webhooks)
             watcher = asyncio.create_task(self.watch.run())
             specs = order_specs(warm + a.orders, seed=a.seed, phase="saga")
             print(f"warm-up: {warm} orders each side")
             await run_direct(erp, orders[:warm], a.concurrency, "bench-direct")
+            await run_direct(erp, floor[:warm], a.concurrency, "bench-floor", accept_floor)
             await self.closed_loop(specs[:warm])
-            rounds = zip(chunks(orders[warm:], a.rounds), chunks(specs[warm:], a.rounds))
-            for r, (direct_orders, saga_specs) in enumerate(rounds):
-                # ABBA: a drift in machine speed hits both sides alike
-                steps = [lambda: self.direct_round(erp, direct_orders),
+            rounds = zip(chunks(orders[warm:], a.rounds), chunks(floor[warm:], a.rounds),
+                         chunks(specs[warm:], a.rounds))
+            for r, (direct_orders, floor_orders, saga_specs) in enumerate(rounds):
+                # ABBA: a drift in machine speed hits every side alike
+                steps = [lambda: self.direct_round(self.direct, erp, direct_orders, "direct"),
+                         lambda: self.direct_round(self.floor, erp, floor_orders, "floor"),
                          lambda: self.saga_round(saga_specs)]
                 for step in steps if r % 2 == 0 else reversed(steps):
                     await step()
                 print(f"round {r + 1}/{a.rounds}: direct {self.direct.rate:.2f}, "
-                      f"saga {self.saga.rate:.2f} orders/s so far")
+                      f"floor {self.floor.rate:.2f}, saga {self.saga.rate:.2f} orders/s so far")
             half = self.direct.rate / 2
             n_half = a.half_orders or max(10, a.orders // 2)
             print(f"saga path at half the direct rate: {n_half} orders at {half:.2f}/s")
@@ -113,11 +125,11 @@ class Acceptance:
         await self.explain({"at max rate": self.saga.accepted, "at half rate": at_half})
 
     # phases ---------------------------------------------------------------------
-    async def direct_round(self, erp: TrytonErp, orders: list) -> None:
-        side = self.direct
+    async def direct_round(self, side: Side, erp: TrytonErp, orders: list, kind: str) -> None:
         side.meter.start()
-        elapsed, latencies = await run_direct(erp, orders, self.args.concurrency,
-                                              "bench-direct")
+        elapsed, latencies = await run_direct(
+            erp, orders, self.args.concurrency, f"bench-{kind}",
+            accept_floor if kind == "floor" else accept_directly)
         side.meter.stop()
         side.elapsed, side.count = side.elapsed + elapsed, side.count + len(orders)
         side.latencies += latencies
@@ -180,21 +192,26 @@ class Acceptance:
             print("\n".join(breakdown.lines()))
 
     def report(self, at_half: list[Accepted], offered: float) -> None:
-        a, direct, saga = self.args, self.direct, self.saga
+        a, direct, floor, saga = self.args, self.direct, self.floor, self.saga
         ratio = saga.rate / direct.rate
         p99 = percentile([r.latency for r in at_half], 99)
         print(f"\norder acceptance: {a.orders} orders per side in {a.rounds} rounds, "
-              f"{a.concurrency} in flight, seed {a.seed}, {os.cpu_count()} CPUs")
+              f"{a.concurrency} in flight, seed {a.seed}, {os.cpu_count()} CPUs, "
+              f"{a.workers} worker process(es)")
         print(rate_row("direct TrytonErp calls", direct.count, direct.elapsed, "orders/s"))
+        print(rate_row("ERP floor (wooerp_accept)", floor.count, floor.elapsed, "orders/s"))
         print(rate_row("saga path (store .. Tryton)", saga.count, saga.elapsed, "orders/s"))
         print(f"ratio saga / direct = {ratio:.2f} {verdict(ratio, THROUGHPUT_TARGET)}")
+        to_floor = saga.rate / floor.rate
+        print(f"ratio saga / ERP floor = {to_floor:.2f} {verdict(to_floor, FLOOR_TARGET)}")
         print("latency, webhook accepted by the ingress -> ERP sale confirmed:")
         print(latency_row(f"  at max rate ({a.concurrency} in flight)", saga.latencies))
         print(latency_row(f"  at half rate ({offered:.2f}/s offered)",
                           [r.latency for r in at_half])
               + f" {verdict(p99, P99_TARGET, at_least=False)}")
         print(latency_row("  (direct: the ERP calls alone)", direct.latencies))
-        for name, side in (("direct", direct), ("saga", saga)):
+        print(latency_row("  (ERP floor: the one call alone)", floor.latencies))
+        for name, side in (("direct", direct), ("floor", floor), ("saga", saga)):
             print(f"{name:<7}" + side.meter.line(side.count)
                   + f"; other load {side.meter.spent['other'] / side.elapsed:.2f} cores")
 
@@ -210,7 +227,7 @@ async def main(args: argparse.Namespace) -> None:
             data_dir.mkdir(parents=True, exist_ok=False)
         print(f"starting a private stack on free ports in {data_dir} (the first run ever "
               "builds the Tryton template, about 30 s)")
-        async with bench_stack(data_dir) as stack:
+        async with bench_stack(data_dir, workers=args.workers) as stack:
             await Acceptance(stack, args).run()
 
 
@@ -224,6 +241,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=2,
                    help="direct and saga alternate (ABBA) this many times")
     p.add_argument("--seed", type=int, default=1, help="seed of the order mix")
+    p.add_argument("--workers", type=int, default=1, choices=range(1, 9), metavar="1-8",
+                   help="worker processes polling the task queues (scale-out)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="a new directory to run in and keep (logs, ledger); default: a "
                    "temporary one")

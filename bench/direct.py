@@ -1,9 +1,13 @@
-"""The baseline: the ERP calls of order acceptance made straight through
-TrytonErp, with no Temporal, ingress or ledger in between.
+"""The baselines: order acceptance made straight to the ERP, with no
+Temporal, ingress or ledger in between.
 
-They are the calls the saga's two ERP activities make (activities/erp.py):
-validate_order looks up each line's SKU, reads stock levels and ensures the
-customer's party; accept_order creates (idempotently) and confirms the sale.
+* direct: the calls the saga's two ERP activities make on an ERP without
+  the wooerp_link module (activities/erp.py): validate_order looks up each
+  line's SKU, reads stock levels and ensures the customer's party;
+  accept_order creates (idempotently) and confirms the sale;
+* floor: the one server-side call of the wooerp_link module
+  (`sale.sale.wooerp_accept`: party, sale, quote and confirm in one ERP
+  transaction), the least any integration can ask of this ERP per order.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import time
 from collections.abc import Sequence
 
 from canonical.entities import Order
+from systems.erp.tryton.accept import accept_payload
 from systems.erp.tryton.adapter import TrytonErp
 
 
@@ -31,8 +36,15 @@ async def accept_directly(erp: TrytonErp, order: Order, external_ref: str) -> No
         raise RuntimeError(f"{external_ref} ended {sale.state}")
 
 
+async def accept_floor(erp: TrytonErp, order: Order, external_ref: str) -> None:
+    sale = await erp.rpc.execute("sale.sale", "wooerp_accept", external_ref,
+                                 accept_payload(order))
+    if sale["state"] not in ("confirmed", "processing"):
+        raise RuntimeError(f"{external_ref} ended {sale['state']}")
+
+
 async def run_direct(erp: TrytonErp, orders: Sequence[Order], concurrency: int,
-                     ref_prefix: str) -> tuple[float, list[float]]:
+                     ref_prefix: str, accept=accept_directly) -> tuple[float, list[float]]:
     """Accept every order, `concurrency` at a time; returns (elapsed, latencies)."""
     todo = iter(orders)
     latencies: list[float] = []
@@ -40,7 +52,7 @@ async def run_direct(erp: TrytonErp, orders: Sequence[Order], concurrency: int,
     async def lane() -> None:
         for order in todo:
             started = time.perf_counter()
-            await accept_directly(erp, order, f"{ref_prefix}:{order.woo_id}")
+            await accept(erp, order, f"{ref_prefix}:{order.woo_id}")
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()

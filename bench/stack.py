@@ -19,9 +19,9 @@ from systems.woocommerce.client import WooClient
 from systems.woocommerce.webhook_setup import ensure_webhooks
 from workers.devstack.devserver import DevServerConfig
 from workers.devstack.ports import free_port
-from workers.devstack.stack import DevPorts, DevStack
+from workers.devstack.stack import DevPorts, DevStack, dev_codec_keys
 from workers.config.settings import Settings, TemporalSettings
-from workers.devstack.supervisor import Supervisor
+from workers.devstack.supervisor import Restarts, Supervisor
 
 # Acceptance ends at the confirmed ERP sale. Sagas then wait for a shipment
 # by polling the ERP; nothing ships here, so that polling would only steal
@@ -54,18 +54,29 @@ class BenchStack:
 
 
 @contextlib.asynccontextmanager
-async def bench_stack(data_dir: Path) -> AsyncIterator[BenchStack]:
+async def bench_stack(data_dir: Path, *, warehouse: bool = False,
+                      saga_env: dict[str, str] | None = None, workers: int = 1,
+                      restarts: Restarts = Restarts()) -> AsyncIterator[BenchStack]:
+    """The stack; `warehouse` adds the simulator that ships and invoices,
+    `saga_env` replaces SAGA_ENV for the worker and the ingress, and `workers`
+    worker processes (worker, worker-2, ...) poll the same task queues."""
     temporal = DevServerConfig(port=free_port(), ui_port=None, http_port=free_port(),
                                metrics_port=free_port(), db_file=data_dir / "temporal.sqlite")
+    dev_codec_keys(data_dir)  # first, so the bench's own settings (and clients) have the keys
     settings = Settings(data_dir=data_dir, temporal=TemporalSettings(address=temporal.address))
     ports = DevPorts(erp=free_port(), store=free_port(), ingress=free_port())
     dev = DevStack(settings, temporal, ports)
-    specs = [dataclasses.replace(s, env={**s.env, **SAGA_ENV})
+    env = SAGA_ENV if saga_env is None else saga_env
+    specs = [dataclasses.replace(s, env={**s.env, **env})
              if s.name in ("worker", "ingress") else s
-             for s in dev.specs() if s.name != "warehouse"]
+             for s in dev.specs() if warehouse or s.name != "warehouse"]
+    worker = next(s for s in specs if s.name == "worker")
+    specs += [dataclasses.replace(worker, name=f"worker-{n}",
+                                  log_file=dev.logs / f"worker-{n}.log")
+              for n in range(2, workers + 1)]
     ledger = Ledger(settings.database_url)
     ledger.migrate()
-    supervisor = Supervisor(specs)
+    supervisor = Supervisor(specs, restarts)
     try:
         async with supervisor:
             yield BenchStack(dev, ledger, supervisor)
