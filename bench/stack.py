@@ -62,6 +62,7 @@ async def bench_stack(data_dir: Path, *, warehouse: bool = False,
     worker processes (worker, worker-2, ...) poll the same task queues."""
     temporal = DevServerConfig(port=free_port(), ui_port=None, http_port=free_port(),
                                metrics_port=free_port(), db_file=data_dir / "temporal.sqlite")
+    data_dir.mkdir(parents=True, exist_ok=True)
     dev_codec_keys(data_dir)  # first, so the bench's own settings (and clients) have the keys
     settings = Settings(data_dir=data_dir, temporal=TemporalSettings(address=temporal.address))
     ports = DevPorts(erp=free_port(), store=free_port(), ingress=free_port())
