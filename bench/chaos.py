@@ -235,7 +235,7 @@ async def settle(sagas: SagaClient, run: Run, timeout: float) -> dict[int, str |
             stages[woo_id] = await stage_of(sagas, woo_id)
         unsettled = [i for i in run.placed if stages.get(i) not in SETTLED]
         refunds_open = 0
-        for wid in run.refunds.values():
+        for wid in list(run.refunds.values()):  # the mixer may add meanwhile
             try:
                 if (await sagas.refund_status(wid)).stage not in REFUND_ENDED:
                     refunds_open += 1
