@@ -211,7 +211,7 @@ async def test_a_run_whose_worker_is_killed_resumes_without_a_second_saga(
         await asyncio.sleep(0.1)
     stack.kill_worker()
     await stack.start_worker()
-    result = await handle.result()
+    result = await asyncio.wait_for(handle.result(), 120)
     assert result.progress.recovered == 2
     for order in lost:  # one saga each, started once, whatever was redone after the kill
         runs = [w async for w in temporal_client.list_workflows(

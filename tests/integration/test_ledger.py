@@ -7,11 +7,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 
 from systems.ledger import IdConflict, InboxStatus, Ledger
-from systems.ledger.models import Base
+from systems.ledger.models import Base, InboxRow
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 
@@ -95,6 +95,16 @@ def test_inbox_keeps_raw_bytes_and_tracks_status(ledger: Ledger, uniq: str):
     b = ledger.inbox_add(store=uniq, topic="order.updated", headers=headers, body=body, delivery_id="abc")
     c = ledger.inbox_add(store=uniq, topic="order.created", headers={}, body=b"{}")
     assert [i.id for i in ledger.inbox_pending(store=uniq)] == [a, b, c]
+    # received_before on entries that are there: it keeps the older, drops the newer
+    later = datetime.now(timezone.utc) + timedelta(minutes=1)
+    assert [i.id for i in ledger.inbox_pending(store=uniq, received_before=later)] == [a, b, c]
+    assert ledger.inbox_pending(store=uniq, received_before=T0) == []
+    first = ledger.inbox_get(a).received_at
+    with ledger.engine.begin() as conn:  # b and c arrived an hour after a
+        conn.execute(update(InboxRow).where(InboxRow.id.in_([b, c]))
+                     .values(received_at=first + timedelta(hours=1)))
+    middle = first + timedelta(minutes=30)
+    assert [i.id for i in ledger.inbox_pending(store=uniq, received_before=middle)] == [a]
     item = ledger.inbox_get(a)
     assert item.body == body and item.headers == headers and item.status is InboxStatus.RECEIVED
 

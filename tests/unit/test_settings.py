@@ -61,23 +61,27 @@ consumer_secret_file = "{secret}"
 
 
 @pytest.mark.parametrize(
-    ("env", "message"),
+    ("env", "message", "hidden"),
     [
-        ({"WOOERP_ERP__PASSWORD_FILE": "/no/such/file"}, "secret file /no/such/file does not exist"),
-        ({"WOOERP_ERP__PASSWORD": "x", "WOOERP_ERP__PASSWORD_FILE": "/etc/hostname"}, "either password or password_file"),
-        ({"WOOERP_INGRESS__PORT": "eighty"}, "ingress.port [WOOERP_INGRESS__PORT]"),
-        ({"WOOERP_ERP__PASWORD": "typo"}, "erp.pasword"),
-        ({"WOOERP_CONFIG": "/no/such.toml"}, "config file /no/such.toml does not exist"),
-        ({"WOOERP_STORES__SHOP__URL": "http://x"}, "stores.shop.consumer_key"),
+        ({"WOOERP_ERP__PASSWORD_FILE": "/no/such/file"}, "secret file /no/such/file does not exist",
+         None),  # a path, named on purpose
+        ({"WOOERP_ERP__PASSWORD": "hunter2-pw", "WOOERP_ERP__PASSWORD_FILE": "/etc/hostname"},
+         "either password or password_file", "hunter2-pw"),
+        ({"WOOERP_INGRESS__PORT": "eighty"}, "ingress.port [WOOERP_INGRESS__PORT]", "eighty"),
+        ({"WOOERP_ERP__PASWORD": "typo-secret"}, "erp.pasword", "typo-secret"),
+        ({"WOOERP_CONFIG": "/no/such.toml"}, "config file /no/such.toml does not exist", None),
+        ({"WOOERP_STORES__SHOP__URL": "http://x", "WOOERP_STORES__SHOP__CONSUMER_SECRET": "cs_leak"},
+         "stores.shop.consumer_key", "cs_leak"),
     ],
 )
-def test_bad_input_gives_a_clear_error(monkeypatch, env, message):
+def test_bad_input_gives_a_clear_error(monkeypatch, env, message, hidden):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     with pytest.raises(SettingsError) as e:
         load_settings()
     assert message in str(e.value)
-    assert "typo" not in str(e.value)  # inputs (maybe secrets) are never echoed
+    if hidden is not None:  # inputs (maybe secrets) are never echoed
+        assert hidden not in str(e.value) and hidden not in repr(e.value)
 
 
 def test_unknown_store_names_the_known_ones(monkeypatch):

@@ -10,6 +10,8 @@ real-pieces versions are in tests/e2e/test_real_store_refunds.py):
 """
 from __future__ import annotations
 
+import asyncio
+
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -82,7 +84,7 @@ async def test_a_bacs_refund_is_recorded_without_the_gateway_and_waits_for_the_m
 
         done = await sagas_of(temporal_client).confirm_money_sent(h.id, "bob", "transfer 4711")
         assert done.money_sent_by == "bob"
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), 30)
         with pytest.raises(Refused, match="already ended"):
             await sagas_of(temporal_client).confirm_money_sent(h.id, "carol")
     assert result.stage == "completed" and result.pending_action is None
@@ -107,7 +109,7 @@ async def test_a_gateway_that_refuses_is_asked_once_then_the_refund_goes_by_hand
                                policy=RefundPolicy(auto_approve_below=Decimal("10")))
         await wait_for(h, RefundSaga.status, lambda s: s.stage == "awaiting_manual_refund")
         await h.signal(RefundSaga.money_sent_signal, MoneySent(by="signal-only tool"))
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), 30)
     assert world.refund_attempts == [(oid, True), (oid, False)]
     assert result.stage == "completed" and result.money_sent_by == "signal-only tool"
     required = next(e for e in world.events if e.type == "ManualRefundRequired")
@@ -131,7 +133,7 @@ async def test_a_refusal_under_the_park_policy_parks_and_is_not_retried(temporal
         assert world.refund_attempts == [(oid, True)], described
         assert world.orders[oid].refunds == []
         await h.signal(RefundSaga.resolve, "refunded by cheque, outside wooerp")
-        assert (await h.result()).stage == "resolved"
+        assert (await asyncio.wait_for(h.result(), 30)).stage == "resolved"
 
 
 async def test_a_card_refund_has_no_money_to_confirm(temporal_client):
@@ -141,7 +143,7 @@ async def test_a_card_refund_has_no_money_to_confirm(temporal_client):
     async with fake_workers(temporal_client, world) as queue:
         h = await start_refund(temporal_client, queue, oid, "c", amount=usd("5.00"),
                                policy=RefundPolicy(auto_approve_below=Decimal("10")))
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), 30)
         with pytest.raises(Refused, match="already ended"):
             await sagas_of(temporal_client).confirm_money_sent(h.id, "alice")
     assert result.stage == "completed" and result.money_back == "gateway"
@@ -162,7 +164,7 @@ async def test_unconfirmed_money_escalates_to_needs_attention(time_skipping_env)
         parked = await wait_for(h, RefundSaga.status, lambda s: s.stage == "needs_attention")
         assert "nobody confirmed it" in parked.last_error
         await sagas_of(client).confirm_money_sent(h.id, "alice")
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), 30)
     assert result.stage == "completed" and result.last_error is None
 
 
@@ -178,7 +180,7 @@ async def test_a_refund_that_kept_its_tax_records_the_tax_variance(temporal_clie
         h = await temporal_client.start_workflow(RefundSaga.run, RefundSagaInput(
             store="default", woo_order_id=oid, key="5", origin="woocommerce", woo_refund_id=5),
             id=f"refund:default:{oid}:5", task_queue=queue)
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), 30)
     assert result.stage == "completed"
     [variance] = [e for e in world.events if e.type == "RefundTaxVariance"]
     assert (variance.charged_tax, variance.refunded_tax, variance.tax_kept) == (
@@ -193,7 +195,7 @@ async def test_a_refund_with_its_tax_records_no_variance(temporal_client):
     async with fake_workers(temporal_client, world) as queue:
         h = await start_refund(temporal_client, queue, oid, "t",
                                lines=[LineRequest(line_id=oid * 10, quantity=1)], preapproved=True)
-        await h.result()
+        await asyncio.wait_for(h.result(), 30)
     assert "RefundTaxVariance" not in event_types(world, h.id)
 
 
@@ -205,5 +207,5 @@ async def test_the_status_after_completing_the_order_is_the_stores_answer(tempor
             OrderSaga.run, OrderSagaInput(store="default", woo_order_id=oid, policy=FAST),
             id=f"order:default:{oid}", task_queue=queue, start_signal="woo_order_updated",
             start_signal_args=[sample_order(oid)])
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), 30)
     assert result.stage == "closed" and result.woo_status == "completed"

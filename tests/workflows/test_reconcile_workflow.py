@@ -199,7 +199,7 @@ async def test_a_lost_order_is_recovered_and_every_difference_explained(temporal
     suffix = f"@rec-{uuid.uuid4().hex[:6]}"
     async with workers(temporal_client, world, suffix) as queue:
         handle = await start(temporal_client, world, queue, per_page=2, erp_page=2)
-        result = await handle.result()
+        result = await asyncio.wait_for(handle.result(), 60)
         progress = await handle.query(ReconcileWorkflow.progress)
     assert progress.done and progress.orders_compared == 6 and progress.recovered == 1
     assert progress.pages_read >= 3 + 3 + 1  # paged, not read at once
@@ -225,7 +225,7 @@ async def test_a_run_whose_worker_dies_mid_way_resumes_without_a_second_saga(tem
             await asyncio.sleep(0.05)
     # The first worker is gone; another one picks the run up from its history.
     async with workers(temporal_client, world, suffix):
-        result = await handle.result()
+        result = await asyncio.wait_for(handle.result(), 60)
     assert world.forwards == world.starts == Counter({1: 1, 2: 1, 3: 1})
     assert result.progress.recovered == 3
     [day] = world.ledger.variance_days(world.store, DAY, DAY)
@@ -233,7 +233,8 @@ async def test_a_run_whose_worker_dies_mid_way_resumes_without_a_second_saga(tem
 
     # Running the window again hands nothing over twice: the sagas exist now.
     async with workers(temporal_client, world, suffix) as queue:
-        again = await (await start(temporal_client, world, queue)).result()
+        again = await asyncio.wait_for(
+            (await start(temporal_client, world, queue)).result(), 60)
     assert world.starts == Counter({1: 1, 2: 1, 3: 1}) and again.progress.recovered == 0
     [day] = world.ledger.variance_days(world.store, DAY, DAY)
     assert day.by_cause() == {Cause.IN_FLIGHT: usd("82.50")}  # the sagas carry them now
@@ -245,7 +246,7 @@ async def test_a_long_run_continues_as_new_and_keeps_its_place(temporal_client, 
     suffix = f"@rec-{uuid.uuid4().hex[:6]}"
     async with workers(temporal_client, world, suffix) as queue:
         handle = await start(temporal_client, world, queue, per_page=1, history_limit=50)
-        result = await handle.result()
+        result = await asyncio.wait_for(handle.result(), 60)
         first = handle.first_execution_run_id or handle.result_run_id
         latest = (await temporal_client.get_workflow_handle(handle.id).describe()).run_id
     assert latest != first  # it did continue as new

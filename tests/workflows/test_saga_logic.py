@@ -25,6 +25,7 @@ from workflows import search
 from workflows.return_saga import ReturnSaga
 
 FAST = SagaPolicy(poll_initial_seconds=0.05, poll_max_seconds=0.2)
+RESULT_WITHIN = 30  # seconds: a saga that never ends fails here, not at pytest's 300 s timeout
 
 
 def new_id() -> int:
@@ -42,7 +43,8 @@ async def test_paid_order_walks_to_closed_and_records_every_event(temporal_clien
     world = FakeWorld()
     async with fake_workers(temporal_client, world) as queue:
         oid = new_id()
-        result = await (await start_order(temporal_client, queue, sample_order(oid))).result()
+        result = await asyncio.wait_for(
+            (await start_order(temporal_client, queue, sample_order(oid))).result(), RESULT_WITHIN)
     assert result.stage == "closed" and result.order_status == "closed"
     assert [e.type for e in world.events] == [
         "OrderCaptured", "PaymentAuthorized", "OrderValidated", "OrderAccepted",
@@ -60,22 +62,29 @@ async def test_unpaid_order_waits_and_an_older_payload_does_not_win(temporal_cli
         await h.signal(OrderSaga.woo_order_updated, sample_order(oid, status="processing", modified=t1))
         # a stale delivery (older date_modified) arriving late must not undo the payment
         await h.signal(OrderSaga.woo_order_updated, sample_order(oid, status="pending"))
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
     assert result.stage == "closed" and result.woo_status == "processing"
 
 
 async def test_unknown_sku_parks_then_retry_accepts(temporal_client):
     world = FakeWorld()
     async with fake_workers(temporal_client, world) as queue:
-        h = await start_order(temporal_client, queue, sample_order(new_id(), sku="WOO-NEW"))
+        parked_id = new_id()
+        h = await start_order(temporal_client, queue, sample_order(parked_id, sku="WOO-NEW"))
         parked = await wait_for(h, OrderSaga.status, lambda s: s.stage == "needs_attention")
         assert "WOO-NEW" in parked.last_error and parked.order_status == "needs_attention"
-        desc = await h.describe()
-        assert desc.typed_search_attributes  # stage and reason are searchable
+        attrs = (await h.describe()).typed_search_attributes  # what the Web UI searches
+        assert attrs.get(search.SAGA_STAGE) == "needs_attention"
+        assert attrs.get(search.NEEDS_ATTENTION) is True
+        assert "WOO-NEW" in attrs.get(search.STUCK_REASON)
+        assert (attrs.get(search.WOO_STORE), attrs.get(search.WOO_ORDER_ID)) == (
+            "default", parked_id)
         world.known_skus.add("WOO-NEW")
         await h.signal(OrderSaga.retry)
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
+        after = (await h.describe()).typed_search_attributes
     assert result.stage == "closed" and result.last_error is None
+    assert after.get(search.NEEDS_ATTENTION) is False and after.get(search.STUCK_REASON) is None
 
 
 async def test_cancel_before_shipment_cancels_the_erp_sale(temporal_client):
@@ -86,7 +95,7 @@ async def test_cancel_before_shipment_cancels_the_erp_sale(temporal_client):
         await wait_for(h, OrderSaga.status, lambda s: s.stage == "awaiting_shipment")
         later = datetime(2026, 11, 27, tzinfo=timezone.utc)
         await h.signal(OrderSaga.woo_order_updated, sample_order(oid, status="cancelled", modified=later))
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
     assert result.stage == "cancelled" and f"woo:default:{oid}" in world.cancelled
     assert world.events[-1].type == "OrderCancelled" and world.events[-1].erp_sale_cancelled
 
@@ -97,7 +106,7 @@ async def test_resolve_ends_a_parked_saga(temporal_client):
         h = await start_order(temporal_client, queue, sample_order(new_id(), sku="WOO-NEVER"))
         await wait_for(h, OrderSaga.status, lambda s: s.stage == "needs_attention")
         await h.signal(OrderSaga.resolve, "booked by hand as SO-77")
-        assert (await h.result()).stage == "resolved"
+        assert (await asyncio.wait_for(h.result(), RESULT_WITHIN)).stage == "resolved"
 
 
 def refund_input(oid, key, **kw):
@@ -118,7 +127,7 @@ async def test_refund_waits_for_approval_and_refuses_a_second_one(temporal_clien
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await h.execute_update(RefundSaga.approve, "bob")
         assert "already approved by alice" in refused.value.cause.message
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
         with pytest.raises(svc.Refused, match="cannot approve: refund:default:.* already ended"):
             await svc.approve_refund(temporal_client, h.id, "carol")  # what the API/CLI call
     assert result.stage == "completed" and result.decided_by == "alice"
@@ -134,7 +143,7 @@ async def test_over_refund_is_refused_before_money_moves(temporal_client):
         h = await temporal_client.start_workflow(
             RefundSaga.run, refund_input(oid, "b", amount={"amount": "27.51", "currency": "USD"}),
             id=f"refund:default:{oid}:b", task_queue=queue)
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
     assert result.stage == "rejected" and "exceeds the 27.50 USD left" in result.last_error
     assert world.woo_calls == [] and world.credit_notes == {}
 
@@ -151,7 +160,7 @@ async def test_credit_note_failing_after_money_parks_and_never_refunds_twice(tem
         assert parked.last_error.startswith("money already refunded in WooCommerce")
         world.credit_note_fails = False
         await h.signal(RefundSaga.retry)
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
     assert result.stage == "completed" and result.decided_by == "auto-approval"
     assert world.woo_calls == [f"refund:{oid}:5.00"]
 
@@ -170,7 +179,7 @@ async def test_partial_receipt_refunds_only_received_units(temporal_client):
             await h.execute_update(ReturnSaga.receive, {oid * 10: 3})
         assert "authorized 2" in refused.value.cause.message
         await h.execute_update(ReturnSaga.receive, {oid * 10: 1})
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
     assert result.stage == "closed" and result.received == {oid * 10: 1}
     assert world.woo_calls == [f"refund:{oid}:13.75"]  # 1 of 2 units, tax included
 
@@ -191,7 +200,7 @@ async def test_undecided_refund_escalates_after_a_day(time_skipping_env):
         parked = await wait_for(h, RefundSaga.status, lambda s: s.stage == "needs_attention")
         assert "undecided for 1 day" in parked.last_error and world.woo_calls == []
         await h.execute_update(RefundSaga.approve, "lead")
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
     assert result.stage == "completed" and world.woo_calls == [f"refund:{oid}:27.50"]
 
 
@@ -256,7 +265,7 @@ async def test_a_trashed_order_holds_until_restored_and_a_stale_trash_is_ignored
         world.orders[oid] = restored
         await h.signal(OrderSaga.woo_order_trashed)  # a late delivery: the store says no
         await h.signal(OrderSaga.woo_order_updated, restored)  # order.restored
-        result = await h.result()
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
     assert result.stage == "closed" and f"completed:{oid}" in world.woo_calls
 
 
