@@ -76,11 +76,17 @@ async def test_supervisor_starts_in_order_and_stops_in_reverse(tmp_path):
 
 
 async def test_supervisor_kills_a_child_that_ignores_sigterm_and_reports_early_exit(tmp_path):
-    stubborn = ChildSpec(name="stubborn", stop_timeout=0.5, argv=_python(
-        "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True: time.sleep(0.05)"))
+    marker = tmp_path / "ignoring-sigterm"
+
+    async def ignoring() -> bool:  # ready once the handler is installed, not after a sleep
+        return marker.exists()
+
+    stubborn = ChildSpec(name="stubborn", stop_timeout=0.5, ready=ignoring, ready_timeout=20,
+                         argv=[*_python(
+        "import pathlib, signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "pathlib.Path(sys.argv[1]).touch()\nwhile True: time.sleep(0.05)"), str(marker)])
     sup = Supervisor([stubborn])
     await sup.start()
-    await asyncio.sleep(0.3)  # let it install the handler
     await sup.stop()
     assert sup.children[0].returncode == -9
 
@@ -106,3 +112,16 @@ def test_register_command_reports_each_attribute(temporal_address: str, tmp_path
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
     assert rows["StageSince"] == ["Datetime", "present"]
     assert set(rows) == {k.name for k in SEARCH_ATTRIBUTES}
+
+
+async def test_temporal_tls_setting_is_used_on_the_wire(temporal_address, tmp_path):
+    """`temporal.tls = true` against a plaintext server is a TLS handshake that
+    fails (cannot reach), not a silent plaintext connection."""
+    from workers.config.settings import load_settings
+    from workers.sagas.connect import connect
+
+    plain = load_settings(data_dir=tmp_path, temporal={"address": temporal_address})
+    await connect(plain.temporal, timeout=10)
+    secured = load_settings(data_dir=tmp_path, temporal={"address": temporal_address, "tls": True})
+    with pytest.raises(ConnectionError, match=f"cannot reach Temporal at {temporal_address}"):
+        await connect(secured.temporal, timeout=5)

@@ -12,10 +12,12 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from sandbox.fake_systems import FakeWorld
 from systems.ledger import Ledger
 from systems.ledger.models import InboxStatus
 from systems.woocommerce.webhooks import parse_headers
@@ -26,6 +28,9 @@ from workers.ingress.app import create_app
 from workers.ingress.inbox import Inbox
 from workers.sagas.link import SagaLink
 from workers.config.settings import load_settings
+from tests.workflows.saga_harness import fake_workers, wait_for
+from workflows.refund_saga import RefundSaga
+from workflows.refund_types import LineRequest, RefundPolicy, RefundSagaInput
 
 SECRET = "s3cret-for-tests"
 TOKEN = "support-token-for-tests"
@@ -207,30 +212,139 @@ async def test_metrics_count_parked_and_waiting_sagas_of_this_deployment(ingress
                     if l.startswith(f"{series} "))
         return float(line.split()[-1])
 
-    async def saga(stage: str, parked: bool, queue: str = "orders@ingress-test") -> None:
+    async def saga(stage: str, parked: bool, queue: str = "orders@ingress-test") -> str:
         # A saga as its worker would have published it (no worker runs here).
+        wid = f"order:default:{new_id()}"
         await temporal_client.start_workflow(
-            "OrderSaga", id=f"order:default:{new_id()}", task_queue=queue,
+            "OrderSaga", id=wid, task_queue=queue,
             search_attributes=TypedSearchAttributes([
                 SearchAttributePair(search.SAGA_STAGE, stage),
                 SearchAttributePair(search.NEEDS_ATTENTION, parked)]))
+        return wid
 
     client.get("/metrics")  # the gauges exist from the first scrape on
     before = (gauge("wooerp_sagas_needing_attention", saga="OrderSaga"),
               gauge("wooerp_sagas_in_stage", saga="OrderSaga", stage="awaiting_shipment"))
     await saga("needs_attention", True)
     await saga("awaiting_shipment", False)
-    await saga("needs_attention", True, queue="orders@another-deployment")
+    other = await saga("needs_attention", True, queue="orders@another-deployment")
 
     def counts() -> tuple[float, float]:
         return (gauge("wooerp_sagas_needing_attention", saga="OrderSaga") - before[0],
                 gauge("wooerp_sagas_in_stage", saga="OrderSaga", stage="awaiting_shipment")
                 - before[1])
 
+    async def other_visible() -> bool:  # visibility lists it: a read now would count it
+        return (await temporal_client.count_workflows(
+            f'WorkflowId = "{other}" AND NeedsAttention = true')).count == 1
+
     for _ in range(50):  # visibility is eventually consistent
-        if counts() == (1, 1):
+        if await other_visible() and counts() == (1, 1):
             break
         await asyncio.sleep(0.2)
-    await asyncio.sleep(0.5)  # and the other deployment's saga, had it counted, would be by now
-    assert counts() == (1, 1)
+    assert await other_visible(), "the other deployment's saga never became visible"
+    assert counts() == (1, 1)  # read after it was visible: it was not counted
     assert gauge("wooerp_saga_gauges_up") == 1
+
+
+# the support API's answers, as the README lists them ----------------------------------
+
+def _asgi(app) -> httpx.AsyncClient:
+    """The app in this event loop (Starlette's TestClient would block it, and
+    with it the workers the sagas run on)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingress",
+                             headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+
+
+async def test_support_api_bad_input_is_400_with_the_reason(ingress):
+    _, _, app = ingress
+    async with _asgi(app) as http:
+        for body in ({"order_id": 5, "amount": "5.00"},  # no store
+                     {"store": "default", "order_id": "five", "amount": "5.00"},
+                     {"store": "default", "order_id": 5, "amount": "five"},
+                     [{"store": "default"}]):
+            answer = await http.post("/support/refunds", json=body)
+            assert answer.status_code == 400, (body, answer.text)
+            assert answer.json()["error"].startswith("bad request:")
+        junk = await http.post("/support/refunds", content=b"{not json",
+                               headers={"Content-Type": "application/json"})
+        assert junk.status_code == 400 and junk.json()["error"].startswith("bad request:")
+        no_reason = await http.post("/support/refunds/refund:default:1:x/reject", json={"by": "a"})
+        assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]
+        bad_line = await http.post("/support/returns", json={
+            "store": "default", "rma": "R1", "order_id": 5, "lines": [{"line_id": "x"}]})
+        assert bad_line.status_code == 400
+
+
+async def test_support_api_refused_by_the_saga_is_409(ingress, temporal_client):
+    """A second approval, a decision on an ended refund: the saga says no, in
+    words, whatever moment the decision arrives in."""
+    _, _, app = ingress
+    world = FakeWorld()
+    async with fake_workers(temporal_client, world) as queue, _asgi(app) as http:
+        oid = new_id()
+        h = await temporal_client.start_workflow(
+            RefundSaga.run, RefundSagaInput(
+                store="default", woo_order_id=oid, key="api", origin="support",
+                requested_by="agent", lines=[LineRequest(line_id=oid * 10, quantity=1)]),
+            id=f"refund:default:{oid}:api", task_queue=queue)
+        await wait_for(h, RefundSaga.status, lambda s: s.stage == "awaiting_approval")
+        first = await http.post(f"/support/refunds/{h.id}/approve", json={"by": "alice"})
+        assert first.status_code == 200 and first.json()["decided_by"] == "alice", first.text
+        second = await http.post(f"/support/refunds/{h.id}/approve", json={"by": "bob"})
+        assert second.status_code == 409, second.text
+        assert "already approved by alice" in second.json()["error"]
+        assert (await asyncio.wait_for(h.result(), 30)).stage == "completed"
+        late = await http.post(f"/support/refunds/{h.id}/reject",
+                               json={"by": "carol", "reason": "too late"})
+        assert late.status_code == 409 and "already ended" in late.json()["error"], late.text
+        sent = await http.post(f"/support/refunds/{h.id}/money-sent", json={"by": "dan"})
+        assert sent.status_code == 409, sent.text
+    assert world.woo_calls == [f"refund:{oid}:13.75"]  # approved once, refunded once
+
+
+async def test_support_decisions_racing_the_end_of_the_saga_are_409_never_5xx(
+        ingress, temporal_client):
+    """An auto-approved refund runs to its end while agents keep deciding on
+    it: every answer is the saga's refusal (409), whichever step it lands in
+    (being checked, approved, ending, ended)."""
+    _, _, app = ingress
+    world = FakeWorld()
+    async with fake_workers(temporal_client, world) as queue, _asgi(app) as http:
+        answers: list[tuple[int, str]] = []
+        for n in range(4):
+            oid = new_id()
+            h = await temporal_client.start_workflow(
+                RefundSaga.run, RefundSagaInput(
+                    store="default", woo_order_id=oid, key=f"race{n}", origin="support",
+                    requested_by="agent", amount={"amount": "1.00", "currency": "USD"},
+                    policy=RefundPolicy(auto_approve_below=10)),
+                id=f"refund:default:{oid}:race{n}", task_queue=queue)
+            ended = asyncio.create_task(h.result())
+
+            async def decide(i: int) -> None:
+                await asyncio.sleep(i * 0.005)
+                verb, body = (("approve", {"by": f"a{i}"}) if i % 2 else
+                              ("reject", {"by": f"r{i}", "reason": "no"}))
+                answer = await http.post(f"/support/refunds/{h.id}/{verb}", json=body)
+                answers.append((answer.status_code, answer.json().get("error", "")))
+
+            await asyncio.gather(*(decide(i) for i in range(40)))
+            assert (await asyncio.wait_for(ended, 30)).decided_by == "auto-approval"
+    codes = {code for code, _ in answers}
+    assert codes == {409}, sorted({a for a in answers if a[0] != 409})
+    said = " ".join(error for _, error in answers)
+    assert "already approved by auto-approval" in said and "already ended" in said, said
+
+
+async def test_support_api_without_temporal_is_503(tmp_path):
+    app = create_app(settings_for(tmp_path, "127.0.0.1:9"), relay_every=3600)
+    async with _asgi(app) as http:
+        for call in (http.post("/support/refunds", json={"store": "default", "order_id": 5,
+                                                          "amount": "5.00"}),
+                     http.post("/support/refunds/refund:default:5:x/approve", json={"by": "a"}),
+                     http.get("/support/orders/default/5"),
+                     http.post("/support/orders/default/5/retry")):
+            answer = await call
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"] == "Temporal is unreachable, try again"

@@ -13,6 +13,8 @@ from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedEr
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+# NOT_FOUND for a workflow that ended: before the call, or while an update was on its way.
+ENDED = ("already completed", "aborted by closing workflow")
 NO_ANSWER = "no worker answered in time: is `wooerp worker` running for this deployment?"
 
 
@@ -87,7 +89,7 @@ def _from_rpc(exc: RPCError) -> SagaCallError:
     if status in (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED):
         return NoAnswer()
     if status == RPCStatusCode.NOT_FOUND:
-        if "already completed" in message:  # Temporal's words for an ended workflow
+        if any(words in message for words in ENDED):  # Temporal's words for an ended workflow
             return Refused("it has already ended")
         return NotFound(f"not found: {message}")
     if status == RPCStatusCode.INVALID_ARGUMENT:

@@ -17,7 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.refs import Queue
 from canonical.entities import Disposition, ReturnLine
 from canonical.money import Money
-from workers.sagas.outcomes import NotFound, Refused
+from workers.sagas.outcomes import ENDED, NotFound, Refused
 from workflows.order_saga import OrderSaga
 from workflows.order_types import SagaStatus, order_workflow_id
 from workflows.refund_saga import RefundSaga
@@ -35,11 +35,13 @@ UPDATE_TIMEOUT = timedelta(seconds=30)
 
 async def _decide(handle: WorkflowHandle, update: Any, arg: Any, verb: str) -> Any:
     """Run a decision update; an ended saga refuses it in words an agent reads
-    (Temporal says only "not found: workflow execution already completed")."""
+    (Temporal says only "not found: workflow execution already completed", or,
+    when the saga ends as the update arrives, "workflow update was aborted by
+    closing workflow")."""
     try:
         return await handle.execute_update(update, arg, rpc_timeout=UPDATE_TIMEOUT)
     except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND and "already completed" in exc.message:
+        if exc.status == RPCStatusCode.NOT_FOUND and any(w in exc.message for w in ENDED):
             raise Refused(f"cannot {verb}: {handle.id} has already ended") from None
         raise
 
