@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 from temporalio.client import Client, WorkflowHandle
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from sandbox.warehouse import Warehouse
 from systems.erp.tryton.adapter import TrytonErp
@@ -193,3 +193,40 @@ class E2EStack:
         """Every sale of the order's customer (a unique email per test order)."""
         row, = await self.erp.rpc.read("sale.sale", [sale_id], ["party"])
         return await self.erp.rpc.search("sale.sale", [["party", "=", row["party"]]])
+
+    # added for policy and CLI tests -------------------------------------------------
+    def cli_with(self, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        """`cli`, with some settings changed for this one command."""
+        return subprocess.run([str(WOOERP), *args], env={**os.environ, **self.env, **env,
+                                                        "COLUMNS": "200"},
+                              capture_output=True, text=True, timeout=60)
+
+    async def restart_ingress(self, **env: str) -> None:
+        """The ingress again, with these settings changed (none: as configured).
+        Sagas take their policy from the process that starts them: the ingress."""
+        assert self.ingress is not None
+        await self.ingress.stop()
+        self.ingress = Child(ChildSpec(
+            "ingress", [str(WOOERP), "ingress"], env={**self.env, **env},
+            ready=_http_ok(f"{self.ingress_url}/healthz"), ready_timeout=60,
+            log_file=self.data_dir / "ingress.log"))
+        await self.ingress.start()
+        await self.ingress.wait_ready()
+
+    async def scheduled(self, workflow_id: str, activity: str) -> int:
+        """How many times a saga's history scheduled `activity`."""
+        history = await self.client.get_workflow_handle(workflow_id).fetch_history()
+        return sum(1 for e in history.events
+                   if e.HasField("activity_task_scheduled_event_attributes")
+                   and e.activity_task_scheduled_event_attributes.activity_type.name == activity)
+
+    async def saga_exists(self, order_id: int) -> bool:
+        """Has the order a saga? Temporal's own answer (NOT_FOUND is no), never
+        a query no worker answered, which `status()` also turns into None."""
+        try:
+            await self.handle(order_id).describe(rpc_timeout=timedelta(seconds=10))
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return True
