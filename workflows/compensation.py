@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.options import call
     from workflows.order_base import OrderSagaBase
     from workflows.order_types import erp_reference
+    from workflows.refund_types import refund_marker
     from workflows.stages import Stage
 
 
@@ -44,10 +45,14 @@ class OrderCompensation(OrderSagaBase):
         o = self._current
         self._set_stage(Stage.CANCELLING)
         if o.is_paid and not o.total.is_zero():
+            # The marker in the reason is how the refund is known as ours: the
+            # activity finds it on a retry instead of refunding again, and the
+            # ingress starts no RefundSaga for it when order.updated shows it.
+            ref = f"{erp_reference(o.store, o.woo_id)}:rejected"
             await call(refs.WOO_CREATE_REFUND, CreateWooRefundInput(
-                store=o.store, woo_order_id=o.woo_id,
-                refund_ref=f"{erp_reference(o.store, o.woo_id)}:rejected",
-                amount=o.remaining_refundable(), reason=f"Rejected by the ERP: {reason}"),
+                store=o.store, woo_order_id=o.woo_id, refund_ref=ref,
+                amount=o.remaining_refundable(),
+                reason=f"Rejected by the ERP: {reason} {refund_marker(ref)}"),
                 self._policy.max_attempts)
         await call(refs.WOO_CANCEL_ORDER, CancelWooOrderInput(
             store=o.store, woo_order_id=o.woo_id, reason=reason), self._policy.max_attempts)
