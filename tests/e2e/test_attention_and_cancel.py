@@ -26,6 +26,13 @@ async def test_an_unmapped_sku_parks_until_it_is_mapped_and_retried(e2e: E2EStac
     attrs = {p.key.name: p.value for p in described.typed_search_attributes}
     assert attrs["NeedsAttention"] is True and sku in attrs["StuckReason"]
     assert await e2e.erp_sale_ids(placed["id"]) == []  # nothing booked
+    shown = e2e.cli("order", "status", STORE, str(placed["id"]))
+    assert shown.returncode == 0, shown.stderr
+    status = {l.split(maxsplit=1)[0]: l.split(maxsplit=1)[-1] for l in shown.stdout.splitlines()
+              if l.strip()}
+    assert status["stage"].strip() == "needs_attention" and sku in status["last_error"]
+    assert status["pending_action"].startswith("fix the cause")
+    assert status["ledger_status"].startswith("needs_attention (from ")
 
     stuck = e2e.cli("orders", "stuck")
     assert stuck.returncode == 0, stuck.stderr

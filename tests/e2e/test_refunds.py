@@ -10,7 +10,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from canonical.entities import ReturnLine
+from activities import refs
 from canonical.money import Money
 from tests.e2e.histories import keep_history
 from tests.e2e.shop import MUG, POSTER, TSHIRT, Shop
@@ -89,9 +89,13 @@ async def test_rejected_refund_and_over_refund_move_no_money(e2e, shop):
                                    requested_by="agent", amount=Money.of("5.00", "USD"),
                                    task_queue=QUEUE)
     await settle(e2e, wid, RefundSaga.status, ("awaiting_approval",))
-    await svc.reject_refund(e2e.client, wid, "lead", "not eligible")
+    said = e2e.cli("refund", "reject", wid, "--by", "lead", "--reason", "not eligible")
+    assert said.returncode == 0, said.stdout + said.stderr
+    assert "decision" in said.stdout and "rejected" in said.stdout
     rejected = await settle(e2e, wid, RefundSaga.status, ("rejected",))
     assert rejected.decided_by == "lead"
+    again = e2e.cli("refund", "reject", wid, "--by", "lead", "--reason", "twice")
+    assert again.returncode == 1 and "refused: cannot reject" in again.stderr, again.stderr
 
     over = await svc.request_refund(e2e.client, store=STORE, order_id=order["id"],
                                     requested_by="agent", task_queue=QUEUE,
@@ -125,23 +129,45 @@ async def test_credit_note_failing_after_money_moved_parks_with_one_refund(e2e, 
                                    task_queue=QUEUE)
     parked = await settle(e2e, wid, RefundSaga.status, ("needs_attention",))
     assert parked.last_error.startswith("money already refunded in WooCommerce")
-    await e2e.client.get_workflow_handle(wid).signal(RefundSaga.retry)
-    await asyncio.sleep(2)
-    again = await settle(e2e, wid, RefundSaga.status, ("needs_attention",))
+    handle = e2e.client.get_workflow_handle(wid)
+    credit_notes = await e2e.scheduled(wid, refs.ERP_CREDIT_NOTE.name)
+    await handle.signal(RefundSaga.retry)
+    # Evidence the retry ran: the credit note was tried again, and failed again.
+    deadline = asyncio.get_running_loop().time() + 60
+    while (tried := await e2e.scheduled(wid, refs.ERP_CREDIT_NOTE.name)) == credit_notes or (
+            await handle.query(RefundSaga.status)).stage != "needs_attention":
+        assert asyncio.get_running_loop().time() < deadline, \
+            f"the retry never ran the credit note again ({tried} tries)"
+        await asyncio.sleep(0.2)
+    again = await handle.query(RefundSaga.status)
     assert again.woo_refund_id == parked.woo_refund_id
+    assert again.last_error.startswith("money already refunded in WooCommerce")
+    assert await e2e.scheduled(wid, refs.WOO_CREATE_REFUND.name) == 1  # money moved once
     assert len(store_refunds(shop, placed["id"])) == 1
+
+    # The order itself stays parked (its SKU is unknown): a person books it by hand.
+    resolved = e2e.cli("order", "resolve", STORE, str(placed["id"]), "--note", "booked by hand")
+    assert resolved.returncode == 0, resolved.stdout + resolved.stderr
+    assert (await e2e.wait_stage(placed["id"], "resolved")).last_error is None
 
 
 async def test_return_with_partial_receipt_refunds_and_restocks_only_what_arrived(e2e, shop):
     order = await closed_order(e2e, shop, {TSHIRT: 2})
     rma = f"RMA-{order['id']}"
     stock_before = (await e2e.erp.stock_levels([TSHIRT]))[TSHIRT]
-    wid = await svc.authorize_return(
-        e2e.client, store=STORE, rma=rma, order_id=order["id"], authorized_by="agent",
-        lines=[ReturnLine(line_id=line_id(order, TSHIRT), sku=TSHIRT, quantity=2)],
-        task_queue=QUEUE)
+    line = line_id(order, TSHIRT)
+    authorized = e2e.cli("return", "authorize", STORE, rma, str(order["id"]),
+                         "--line", f"{line}=2", "--by", "agent")
+    assert authorized.returncode == 0, authorized.stdout + authorized.stderr
+    wid = authorized.stdout.strip()
+    assert wid == f"return:{STORE}:{rma}"
     await settle(e2e, wid, ReturnSaga.status, ("awaiting_receipt",))
-    await svc.receive_return(e2e.client, STORE, rma, {line_id(order, TSHIRT): 1})
+    shown = e2e.cli("return", "status", STORE, rma)
+    assert shown.returncode == 0 and "awaiting_receipt" in shown.stdout, shown.stderr
+    too_many = e2e.cli("return", "receive", STORE, rma, "--line", f"{line}=3")
+    assert too_many.returncode == 1 and "authorized 2" in too_many.stderr, too_many.stderr
+    received = e2e.cli("return", "receive", STORE, rma, "--line", f"{line}=1")
+    assert received.returncode == 0, received.stdout + received.stderr
     closed = await settle(e2e, wid, ReturnSaga.status, ("closed",))
 
     [refund] = store_refunds(shop, order["id"])
