@@ -41,9 +41,11 @@ def test_a_test_that_reads_beside_the_repository_fails_with_the_path(tmp_path):
             except OSError:
                 pass
     """))
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # its own rootdir: no search upwards
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-         "tests.fixtures.repo_only", str(tmp_path / "test_reads_shared.py")],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c",
+         str(tmp_path / "pytest.ini"), "-p", "tests.fixtures.repo_only",
+         str(tmp_path / "test_reads_shared.py")],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)})
