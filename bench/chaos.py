@@ -255,13 +255,30 @@ async def settle(sagas: SagaClient, run: Run, timeout: float) -> dict[int, str |
         await asyncio.sleep(5)
 
 
-async def reconcile_today(sagas: SagaClient) -> tuple[int, Decimal]:
+async def reconcile_today(sagas: SagaClient, orders: int) -> tuple[int, Decimal]:
+    """One reconciliation of today. Its bound grows with the day (a loaded 2-core
+    machine reconciled 1,000 chaos orders in more than 900 s); progress is logged
+    from the run's own query so a slow run is seen to move."""
     today = datetime.now(timezone.utc).date()
     day = business_day(today, "UTC")
     window = ReconcileWindow(store=STORE, first_day=today, last_day=today, timezone="UTC",
                              start=day.start, end=day.end)
     wid, _ = await sagas.start_reconcile(window)
-    result = await asyncio.wait_for(sagas.reconcile_result(wid), 900)
+    waiting = asyncio.create_task(sagas.reconcile_result(wid))
+    deadline = time.monotonic() + max(900.0, 3.0 * orders)
+    while not waiting.done():
+        if time.monotonic() > deadline:
+            waiting.cancel()
+            raise TimeoutError(f"reconciliation {wid} still running")
+        await asyncio.wait({waiting}, timeout=30)
+        if not waiting.done():
+            try:
+                p = await sagas.reconcile_progress(wid)
+                log(f"reconciling: {p.phase}, {p.pages_read} pages, "
+                    f"{p.orders_compared} orders compared, {p.recovered} recovered")
+            except Exception:  # noqa: BLE001 (Temporal restarting: ask again later)
+                pass
+    result = waiting.result()
     unexplained = sum((d.unexplained.amount for d in result.compared.days), Decimal(0))
     return result.progress.recovered, unexplained
 
@@ -292,52 +309,54 @@ async def main_async(args: argparse.Namespace) -> int:
                                restarts=RESTARTS) as stack:
             stop = asyncio.Event()
             keeper = asyncio.create_task(stack.supervisor.keep_running(stop))
-            dev = stack.dev
-            dev.settings.refunds.auto_approve_below = Decimal(1000)
-            shop = Shop(dev.store_url, dev.secrets.consumer_key, dev.secrets.consumer_secret)
-            shop.prepare()
-            stack.connect_webhooks()
-            sagas = await connect(stack)
-            span = args.orders / args.rate
-            log(f"{args.orders} orders at {args.rate}/s over {span:.0f} s, with chaos")
-            store_faults(stack, args.rest_faults, args.drop, args.duplicate, args.reorder,
-                         args.seed)
-            placing_done = asyncio.Event()
-            mixer = asyncio.create_task(after_sales(sagas, run, rng, args.refunds, args.returns,
-                                                    placing_done))
-            breaker = asyncio.create_task(chaos(stack, run, span=span,
-                                                worker_kills=args.worker_kills,
-                                                temporal_restarts=args.temporal_restarts,
-                                                erp_stop=args.erp_stop))
-            started = time.monotonic()
-            await place_orders(stack, shop, args.orders, args.rate, args.seed, run)
-            await breaker
-            clear_faults(stack)
-            log(f"all {len(run.placed)} orders placed in {time.monotonic() - started:.0f} s "
-                f"({run.place_retries} checkout retries); faults off")
-            sagas = await connect(stack)  # a new client: Temporal restarted
-            await settle(sagas, run, args.settle)
-            placing_done.set()
-            try:
-                await asyncio.wait_for(mixer, 300)
-            except asyncio.TimeoutError:
-                mixer.cancel()
-            recovered, first_unexplained = await reconcile_today(sagas)
-            log(f"reconciliation 1: {recovered} orders handed to their saga, "
-                f"unexplained {first_unexplained}")
-            stages = await settle(sagas, run, args.settle)
-            _, unexplained = await reconcile_today(sagas)
+            try:  # the keeper must not restart children while the stack stops
+                dev = stack.dev
+                dev.settings.refunds.auto_approve_below = Decimal(1000)
+                shop = Shop(dev.store_url, dev.secrets.consumer_key, dev.secrets.consumer_secret)
+                shop.prepare()
+                stack.connect_webhooks()
+                sagas = await connect(stack)
+                span = args.orders / args.rate
+                log(f"{args.orders} orders at {args.rate}/s over {span:.0f} s, with chaos")
+                store_faults(stack, args.rest_faults, args.drop, args.duplicate, args.reorder,
+                             args.seed)
+                placing_done = asyncio.Event()
+                mixer = asyncio.create_task(after_sales(sagas, run, rng, args.refunds, args.returns,
+                                                        placing_done))
+                breaker = asyncio.create_task(chaos(stack, run, span=span,
+                                                    worker_kills=args.worker_kills,
+                                                    temporal_restarts=args.temporal_restarts,
+                                                    erp_stop=args.erp_stop))
+                started = time.monotonic()
+                await place_orders(stack, shop, args.orders, args.rate, args.seed, run)
+                await breaker
+                clear_faults(stack)
+                log(f"all {len(run.placed)} orders placed in {time.monotonic() - started:.0f} s "
+                    f"({run.place_retries} checkout retries); faults off")
+                sagas = await connect(stack)  # a new client: Temporal restarted
+                await settle(sagas, run, args.settle)
+                placing_done.set()
+                try:
+                    await asyncio.wait_for(mixer, 300)
+                except asyncio.TimeoutError:
+                    mixer.cancel()
+                recovered, first_unexplained = await reconcile_today(sagas, args.orders)
+                log(f"reconciliation 1: {recovered} orders handed to their saga, "
+                    f"unexplained {first_unexplained}")
+                stages = await settle(sagas, run, args.settle)
+                _, unexplained = await reconcile_today(sagas, args.orders)
 
-            per_ref, numbers = await erp_counts(stack)
-            lost = [i for i in run.placed
-                    if per_ref.get(erp_reference(STORE, i), 0) == 0
-                    and stages.get(i) != "needs_attention"]
-            duplicates = sum(n - 1 for n in per_ref.values() if n > 1)
-            duplicates += sum(n - 1 for n in numbers.values() if n > 1)
-            twice = [i for i in run.refunds if len(store_refunds(shop, i)) > 1]
-            parked = sorted(i for i, s in stages.items() if s == "needs_attention")
-            stop.set()
-            keeper.cancel()
+                per_ref, numbers = await erp_counts(stack)
+                lost = [i for i in run.placed
+                        if per_ref.get(erp_reference(STORE, i), 0) == 0
+                        and stages.get(i) != "needs_attention"]
+                duplicates = sum(n - 1 for n in per_ref.values() if n > 1)
+                duplicates += sum(n - 1 for n in numbers.values() if n > 1)
+                twice = [i for i in run.refunds if len(store_refunds(shop, i)) > 1]
+                parked = sorted(i for i, s in stages.items() if s == "needs_attention")
+            finally:
+                stop.set()
+                keeper.cancel()
     print()
     print(f"chaos: {', '.join(Counter(run.chaos).elements()) or 'none'}; store faults: "
           f"{args.rest_faults:.0%} REST 5xx/429, {args.drop:.0%} webhooks dropped, "
