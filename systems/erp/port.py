@@ -33,6 +33,28 @@ class ErpProduct(_Model):
     list_price: Money | None = None
 
 
+class ProductIds(Protocol):
+    """Where an adapter keeps SKU -> ERP product id beyond its own process
+    (the worker gives it the ledger's id map), so that every worker and every
+    restart finds a product by id instead of searching it by code, and so a
+    person can invalidate a SKU (`wooerp erp forget-products`). The adapter
+    checks what it reads and drops what has gone stale."""
+
+    def ids_for(self, skus: Iterable[str]) -> dict[str, int]: ...
+
+    def remember(self, sku: str, product_id: int) -> None: ...
+
+    def forget(self, skus: Iterable[str] | None = None) -> int: ...
+
+
+class SaleToLink(_Model):
+    """A store order whose ERP sale another connector may have made."""
+
+    number: str
+    external_ref: str
+    total: Money
+
+
 class ErpSalesPage(_Model):
     """A page of wooerp sales, each with its lines, and the credit notes booked
     against them (for reconciliation: read-only)."""
@@ -80,6 +102,12 @@ class ErpPort(Protocol):
 
     async def get_sale(self, external_ref: str) -> ErpSale | None: ...
 
+    async def link_sales(self, wanted: Sequence[SaleToLink]) -> list[str]:
+        """Sales another connector made for these store orders (no wooerp
+        reference; the order number as their reference; the order's currency
+        and total) get the order's wooerp reference; returns the references
+        linked. A number two such sales share is not linked."""
+
     async def list_sales(
         self, *, prefix: str | None = None, refs: Sequence[str] | None = None,
         created_from: datetime | None = None, created_to: datetime | None = None,
@@ -103,5 +131,10 @@ class ErpPort(Protocol):
 
     async def stock_levels(self, skus: Iterable[str]) -> dict[str, Decimal]:
         """Quantity on hand per SKU in the warehouse; unknown SKUs are left out."""
+
+    async def available_stock(self, skus: Iterable[str] | None) -> dict[str, Decimal]:
+        """What the warehouse can still promise per SKU: on hand minus what
+        confirmed sales reserved; `None`: every stocked product. Unknown SKUs
+        and services are left out."""
 
     async def aclose(self) -> None: ...

@@ -94,7 +94,7 @@ def delete_product(ctx: Ctx, id: int) -> Reply:
 @routes.add("POST PUT PATCH", "products/batch", "batch")
 def batch_products(ctx: Ctx) -> Reply:
     def update(d: dict) -> dict:
-        return _render(ctx, products.update(ctx.site, _editable_product(ctx, int(d["id"])), d))
+        return _render(ctx, products.update(ctx.site, _editable_product(ctx, _item_id(d)), d))
 
     def delete(i: Any) -> dict:
         obj = _editable_product(ctx, int(i), 404)
@@ -157,7 +157,7 @@ def batch_variations(ctx: Ctx, product_id: int) -> Reply:
     parent = _parent(ctx, product_id)
 
     def update(d: dict) -> dict:
-        obj = _variation(ctx, product_id, int(d["id"]), 400)
+        obj = _variation(ctx, product_id, _item_id(d), 400)
         return _render_var(ctx, products.update(ctx.site, obj, d))
 
     def delete(i: Any) -> dict:
@@ -167,6 +167,14 @@ def batch_variations(ctx: Ctx, product_id: int) -> Reply:
 
     return run_batch(ctx, create=lambda d: _render_var(ctx, products.create(ctx.site, d, parent)),
                      update=update, delete=delete)
+
+
+def _item_id(d: Any) -> int:
+    """absint($item['id']) of a batch update item: missing or junk is 0, an invalid id."""
+    try:
+        return abs(int(d.get("id", 0))) if isinstance(d, dict) else 0
+    except (TypeError, ValueError):
+        return 0
 
 
 def _leading_int(value: Any) -> int:

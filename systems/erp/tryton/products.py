@@ -1,18 +1,24 @@
 """Products by SKU (the Tryton product code) and their stock.
 
-Found products are cached for the adapter's lifetime: what a sale line needs
-(unit, customer taxes) changes rarely. Unknown SKUs are not cached, so a SKU
-mapped in the ERP later is picked up on the next call.
+Found products are cached: what a sale line needs (unit, customer taxes)
+changes rarely. With a ProductIds map (the ledger's, in the worker) the SKU ->
+id part is shared by every process and survives restarts: a SKU the map
+knows is read by id, and the map is the truth of the cache, so a SKU
+forgotten there (`wooerp erp forget-products`) is read again by every
+worker on its next call. A product whose code no longer matches is dropped.
+Unknown SKUs are not cached, so a SKU mapped in the ERP later is picked up
+on the next call.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
 from canonical.money import Money
 from systems.erp.errors import ErpRejectedError
-from systems.erp.port import ErpProduct
+from systems.erp.port import ErpProduct, ProductIds
 from systems.erp.tryton.rpc import TrytonRpc
 
 _FIELDS = ["code", "name", "type", "default_uom", "sale_uom", "list_price_used",
@@ -27,20 +33,41 @@ class ProductInfo:
 
 
 class Products:
-    def __init__(self, rpc: TrytonRpc, currency: str, warehouse: int | None = None):
+    def __init__(self, rpc: TrytonRpc, currency: str, warehouse: int | None = None,
+                 ids: ProductIds | None = None):
         self.rpc, self.currency = rpc, currency
         self._warehouse = warehouse
+        self._ids = ids
         self._cache: dict[str, ProductInfo] = {}
         self._category_taxes: dict[int, tuple[int, ...]] = {}
 
     async def by_skus(self, skus: Iterable[str]) -> dict[str, ProductInfo]:
         wanted = set(skus)
+        known: dict[str, int] = {}
+        if self._ids is not None and wanted:
+            known = await asyncio.to_thread(self._ids.ids_for, wanted)
+            for sku in wanted & self._cache.keys():
+                if known.get(sku) != self._cache[sku].product.id:
+                    del self._cache[sku]  # forgotten or re-mapped by someone else
+        missing = wanted - self._cache.keys()
+        by_id = {known[sku]: sku for sku in missing if sku in known}
+        if by_id:
+            rows = await self.rpc.search_read(
+                "product.product", [["id", "in", sorted(by_id)]], _FIELDS)
+            for row in rows:
+                if row["code"] == by_id[row["id"]]:
+                    self._cache[row["code"]] = await self._info(row)
+        stale = [sku for sku in by_id.values() if sku not in self._cache]
+        if stale:  # deleted, deactivated or recoded since it was remembered
+            await asyncio.to_thread(self._ids.forget, stale)
         missing = wanted - self._cache.keys()
         if missing:
             rows = await self.rpc.search_read(
                 "product.product", [["code", "in", sorted(missing)]], _FIELDS)
             for row in rows:
                 self._cache[row["code"]] = await self._info(row)
+                if self._ids is not None:
+                    await asyncio.to_thread(self._ids.remember, row["code"], row["id"])
         return {sku: self._cache[sku] for sku in wanted if sku in self._cache}
 
     async def by_sku(self, sku: str) -> ProductInfo | None:
@@ -56,6 +83,34 @@ class Products:
         rows = await self.rpc.read("product.product", list(goods), [field],
                                    context={"locations": [await self.warehouse()]})
         return {goods[row["id"]]: Decimal(str(row[field])) for row in rows}
+
+    async def available(self, skus: Iterable[str] | None, limit: int = 20_000,
+                        page: int = 1_000) -> dict[str, Decimal]:
+        """Quantity the ERP can still promise per SKU: on hand minus what
+        confirmed sales have reserved (Tryton's `forecast_quantity` over every
+        planned move of the warehouse), goods only. `skus` None: every product
+        with a code, at most `limit`. Read in pages, never one call per SKU."""
+        domain: list = [["type", "=", "goods"], ["code", "!=", None]]
+        wanted = None if skus is None else sorted(set(skus))
+        context = {"locations": [await self.warehouse()]}
+        out: dict[str, Decimal] = {}
+        if wanted is not None:
+            for start in range(0, len(wanted), page):
+                rows = await self.rpc.search_read(
+                    "product.product", [*domain, ["code", "in", wanted[start:start + page]]],
+                    ["code", "forecast_quantity"], context=context)
+                out.update({r["code"]: Decimal(str(r["forecast_quantity"])) for r in rows})
+            return out
+        offset = 0
+        while len(out) < limit:
+            rows = await self.rpc.execute(
+                "product.product", "search_read", domain, offset, min(page, limit - len(out)),
+                [["id", "ASC"]], ["code", "forecast_quantity"], context=context)
+            out.update({r["code"]: Decimal(str(r["forecast_quantity"])) for r in rows})
+            if len(rows) < page:
+                break
+            offset += len(rows)
+        return out
 
     async def warehouse(self) -> int:
         if self._warehouse is None:
