@@ -91,6 +91,9 @@ REFUND_REFUSED = "woocommerce_rest_cannot_create_order_refund"
 GATEWAY_REFUSALS = ("The payment gateway for this order does not support automatic refunds.",
                     "The payment gateway for this order does not exist.")
 AUTHENTICATION_ERROR = "woocommerce_rest_authentication_error"
+# The one 401 that says nothing about the keys: the request is signed afresh,
+# with a new nonce, on the next attempt.
+NONCE_REUSED = "Invalid nonce - nonce has already been used."
 
 
 def _gateway_refusal(message: str) -> bool:
@@ -143,7 +146,8 @@ def raise_for_response(resp: requests.Response) -> None:
     code = body.get("code") if isinstance(body, dict) else None
     message = body.get("message", "") if isinstance(body, dict) else resp.text[:200]
     data = body.get("data") if isinstance(body, dict) else None
-    if status == 429 or (status >= 500 and not _is_woo_rejection(code)):
+    if (status == 429 or (status >= 500 and not _is_woo_rejection(code))
+            or (status == 401 and message == NONCE_REUSED)):
         raise WooRetryableError(f"HTTP {status}: {message or resp.reason}", status,
                                 parse_retry_after(resp.headers.get("Retry-After")))
     cls = WooAuthError if status in (401, 403) else WooNotFoundError if status == 404 else WooClientError

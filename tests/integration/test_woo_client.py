@@ -1,6 +1,7 @@
 """systems.woocommerce.client.WooClient against the sandbox store: calls and error classes."""
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -171,3 +172,11 @@ def test_clock_skew_makes_old_orders_for_modified_after_windows(sandbox_store, c
     since = datetime.now(timezone.utc) - timedelta(days=1)
     ids = {o["id"] for o in client.iter_orders(modified_after=since)}
     assert new["id"] in ids and old["id"] not in ids
+
+
+def test_a_process_that_reseeds_random_is_not_refused_for_a_reused_nonce(sandbox_store, client):
+    # The package's nonce is drawn from `random`: reseeded, it repeats at once,
+    # and the store refuses the second call with 401 "Invalid nonce".
+    for _ in range(2):
+        random.seed(42)
+        assert client.get_order(_paid_order(sandbox_store)["id"])["status"] == "processing"

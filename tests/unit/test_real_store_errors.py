@@ -11,6 +11,7 @@ import requests
 from activities.errors import to_application_error
 from canonical.errors import ErrorType
 from systems.woocommerce.errors import (WooAuthError, WooGatewayRefusedRefund, WooRefundRefused,
+                                        WooRetryableError,
                                         raise_for_response)
 from workflows.options import retry
 
@@ -69,3 +70,13 @@ def test_over_https_the_key_is_not_signed_so_no_url_hint():
             "message": "Consumer secret is invalid.", "data": {"status": 401}},
             url="https://shop.example/wp-json/wc/v3/orders"))
     assert "site URL" not in str(err.value)
+
+
+def test_a_reused_nonce_is_retried_with_a_new_signature_not_taken_for_wrong_keys():
+    with pytest.raises(WooRetryableError) as err:
+        raise_for_response(response(401, {
+            "code": "woocommerce_rest_authentication_error",
+            "message": "Invalid nonce - nonce has already been used.",
+            "data": {"status": 401}}, url=SIGNED))
+    assert not isinstance(err.value, WooAuthError) and err.value.retryable
+    assert not to_application_error(err.value).non_retryable
