@@ -16,7 +16,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities import refs
 from activities.errors import classified
@@ -26,7 +25,7 @@ from activities.reconcile_contracts import (BeginInput, CompareInput, CompareRes
                                             PlanInput, RecoveriesInput, ReconcileWindow,
                                             StoreCursor, StorePageInput, StorePageResult,
                                             WindowRequest)
-from canonical.errors import ErrorType
+from activities.woocommerce import store_client
 from canonical.reconcile import (DayCompare, ErpDocument, Recovery, SagaState, StoreOrder,
                                  business_day, business_days, day_of)
 from canonical.erp import CreditNote
@@ -84,11 +83,7 @@ class ReconcileStoreActivities:
         self._clients, self._ledger = clients, ledger
 
     def _client(self, store: str) -> WooClient:
-        try:
-            return self._clients[store]
-        except KeyError:
-            raise ApplicationError(f"no store {store!r} is configured on this worker",
-                                   type=ErrorType.UNKNOWN_STORE, non_retryable=True) from None
+        return store_client(self._clients, store)
 
     def _snapshots(self, store: str, raws: list[dict[str, Any]]) -> tuple[list[StoreOrder], int]:
         out, bad = [], 0

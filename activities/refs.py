@@ -25,12 +25,15 @@ from activities.contracts import (AcceptOrderInput, CancelWooOrderInput, CreateW
                                   CreditNoteInput, Forwarded, MarkShippedInput, OrderRef,
                                   PingInput, RefundRef, ValidateOrderInput, ValidationReport,
                                   WriteBackInput)
+from activities.backfill_contracts import PageInput, PageResult
 from activities.reconcile_contracts import (BeginInput, CompareInput, CompareResult,
                                             ErpPageInput, ErpPageResult, ErpRefsInput,
                                             FailedInput, LookupInput, LookupResult, Plan,
                                             PlanInput, RecoveriesInput, ReconcileWindow,
                                             SagaPageInput, SagaPageResult, StorePageInput,
                                             StorePageResult, WindowRequest)
+from activities.inventory_contracts import (Available, Holds, PushInput, PushResult,
+                                            RecordInput, SkusInput, StoreStock)
 from canonical.entities import Order, Refund
 from canonical.erp import CreditNote, ErpSale
 from canonical.events import BusinessEvent
@@ -59,6 +62,9 @@ class ActivityRef(Generic[A, R]):
     # Run inside the workflow's own worker, with no server round trip of its
     # own (a local activity): for quick, idempotent writes such as the ledger's.
     local: bool = False
+    # Long calls heartbeat: a worker that dies mid-call is noticed within this
+    # many seconds (and the call retried elsewhere), not after timeout_seconds.
+    heartbeat_seconds: int | None = None
 
 
 def _ref(name: str, queue: Queue, arg: type[A], result: type[R], *,
@@ -88,6 +94,9 @@ PING_RECORD = _ref("ping.record", Queue.LEDGER, PingInput, bool)
 # Implemented by the saga client API (workers/sagas/activities.py): the same
 # signal-with-start as a webhook, for the workflows that drive other sagas.
 SAGAS_FORWARD_ORDER = _ref("sagas.forward_order", Queue.SAGAS, Order, Forwarded)
+# A historical order's store refunds, started once its ERP sale exists (their
+# credit notes need it); answers how many RefundSagas it started.
+SAGAS_START_REFUNDS = _ref("sagas.start_refunds", Queue.SAGAS, Order, int)
 
 # Reconciliation (activities/reconcile.py; the saga page in workers/sagas/reconcile.py).
 # Pages stage snapshots in the ledger and return counts: the workflow never
@@ -108,6 +117,24 @@ RECONCILE_RECOVERIES = _ref("reconcile.recoveries", Queue.LEDGER, RecoveriesInpu
 RECONCILE_COMPARE = ActivityRef("reconcile.compare", Queue.LEDGER, CompareInput, CompareResult,
                                 900)
 RECONCILE_FAILED = _ref("reconcile.failed", Queue.LEDGER, FailedInput, NONE)
+
+# Inventory sync (activities/inventory.py; the holds in workers/sagas/inventory.py).
+# Each heartbeats (activities/heartbeat.py): a round caught by a worker's death
+# goes on 15 s later, not after minutes of start-to-close.
+INVENTORY_ERP_AVAILABLE = ActivityRef("inventory.erp_available", Queue.ERP, SkusInput, Available,
+                                      120, heartbeat_seconds=15)
+INVENTORY_STORE_STOCK = ActivityRef("inventory.store_stock", Queue.WOOCOMMERCE, SkusInput,
+                                    StoreStock, 300, heartbeat_seconds=15)
+INVENTORY_HOLDS = ActivityRef("inventory.holds", Queue.SAGAS, str, Holds, 30,
+                              heartbeat_seconds=15)
+INVENTORY_PUSH = ActivityRef("inventory.push", Queue.WOOCOMMERCE, PushInput, PushResult, 300,
+                             heartbeat_seconds=15)
+INVENTORY_RECORD = _ref("inventory.record", Queue.LEDGER, RecordInput, bool)
+# Backfill (activities/backfill.py): reads pages at the backfill's own rate and
+# hands their orders to sagas itself, returning counts and the cursor only.
+# Minutes, not seconds: a 429 storm's Retry-After is slept inside the call.
+BACKFILL_PAGE = ActivityRef("backfill.page", Queue.SAGAS, PageInput, PageResult, 600,
+                            heartbeat_seconds=30)
 
 ALL: tuple[ActivityRef[Any, Any], ...] = tuple(
     v for v in list(globals().values()) if isinstance(v, ActivityRef))

@@ -22,16 +22,32 @@ from systems.woocommerce.client import WooClient
 ERP_META_KEY = "_wooerp_erp_document"
 
 
+def note_once(client: WooClient, order_id: int, text: str, customer_note: bool = False) -> None:
+    """Add the note unless an earlier attempt of this call did: a retry after
+    the write that follows a note failed must not say it twice (a customer
+    note is an e-mail to the customer). A first attempt has nothing to find."""
+    if activity.info().attempt > 1 and any(
+            text in str(n.get("note") or "") for n in client.list_order_notes(order_id)):
+        return
+    client.add_order_note(order_id, text, customer_note=customer_note)
+
+
+def store_client(clients: Mapping[str, WooClient], store: str) -> WooClient:
+    """The worker's client of `store`; a store this worker does not know is
+    a configuration error no retry can fix."""
+    try:
+        return clients[store]
+    except KeyError:
+        raise ApplicationError(f"no store {store!r} is configured on this worker",
+                               type=ErrorType.UNKNOWN_STORE, non_retryable=True) from None
+
+
 class WooActivities:
     def __init__(self, clients: Mapping[str, WooClient]) -> None:
         self._clients = clients
 
     def _client(self, store: str) -> WooClient:
-        try:
-            return self._clients[store]
-        except KeyError:
-            raise ApplicationError(f"no store {store!r} is configured on this worker",
-                                   type=ErrorType.UNKNOWN_STORE, non_retryable=True) from None
+        return store_client(self._clients, store)
 
     @activity.defn(name=refs.WOO_GET_ORDER.name)
     @classified
@@ -58,7 +74,7 @@ class WooActivities:
         order = client.get_order(inp.woo_order_id)
         if _meta(order, ERP_META_KEY) == inp.erp_document:
             return
-        client.add_order_note(inp.woo_order_id, f"Booked in the ERP as {inp.erp_document}.")
+        note_once(client, inp.woo_order_id, f"Booked in the ERP as {inp.erp_document}.")
         client.update_order(inp.woo_order_id,
                             meta_data=[{"key": ERP_META_KEY, "value": inp.erp_document}])
 
@@ -71,9 +87,8 @@ class WooActivities:
         order = client.get_order(inp.woo_order_id)
         if order["status"] != "completed":
             tracking = f" Tracking number: {inp.tracking_number}." if inp.tracking_number else ""
-            client.add_order_note(inp.woo_order_id,
-                                  f"Shipped by the ERP ({inp.erp_document}).{tracking}",
-                                  customer_note=True)
+            note_once(client, inp.woo_order_id,
+                      f"Shipped by the ERP ({inp.erp_document}).{tracking}", customer_note=True)
             order = client.update_order(inp.woo_order_id, status="completed")
         return mapping.order_from_woo(order, store=inp.store)
 
@@ -83,7 +98,7 @@ class WooActivities:
         client = self._client(inp.store)
         if client.get_order(inp.woo_order_id)["status"] == "cancelled":
             return
-        client.add_order_note(inp.woo_order_id, f"Cancelled by wooerp: {inp.reason}")
+        note_once(client, inp.woo_order_id, f"Cancelled by wooerp: {inp.reason}")
         client.update_order(inp.woo_order_id, status="cancelled")
 
     @activity.defn(name=refs.WOO_CREATE_REFUND.name)

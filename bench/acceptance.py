@@ -34,6 +34,7 @@ from temporalio.client import Client
 
 from bench.breakdown import Breakdown
 from bench.cpu import CpuMeter
+from bench import direct as direct_calls
 from bench.direct import accept_directly, accept_floor, run_direct
 from bench.orders import OrderSpec, Shop, order_specs
 from bench.stack import BenchStack, bench_stack
@@ -200,6 +201,7 @@ class Acceptance:
               f"{a.workers} worker process(es)")
         print(rate_row("direct TrytonErp calls", direct.count, direct.elapsed, "orders/s"))
         print(rate_row("ERP floor (wooerp_accept)", floor.count, floor.elapsed, "orders/s"))
+        print(f"  (floor calls refused as a party race and retried: {direct_calls.floor_retries})")
         print(rate_row("saga path (store .. Tryton)", saga.count, saga.elapsed, "orders/s"))
         print(f"ratio saga / direct = {ratio:.2f} {verdict(ratio, THROUGHPUT_TARGET)}")
         to_floor = saga.rate / floor.rate

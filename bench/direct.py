@@ -12,12 +12,21 @@ Temporal, ingress or ledger in between.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Sequence
 
 from canonical.entities import Order
 from systems.erp.tryton.accept import accept_payload
+from systems.erp.errors import ErpRetryableError
 from systems.erp.tryton.adapter import TrytonErp
+
+# The module refuses the loser of a race for a new party as retryable; the
+# saga's activity would retry it, so the floor does too, at once and
+# unsynchronised (the least any integration pays for the race).
+FLOOR_ATTEMPTS = 5
+FLOOR_PAUSE_S = 0.05
+floor_retries = 0  # how often a floor call was refused as a race, this run
 
 
 async def accept_directly(erp: TrytonErp, order: Order, external_ref: str) -> None:
@@ -37,8 +46,17 @@ async def accept_directly(erp: TrytonErp, order: Order, external_ref: str) -> No
 
 
 async def accept_floor(erp: TrytonErp, order: Order, external_ref: str) -> None:
-    sale = await erp.rpc.execute("sale.sale", "wooerp_accept", external_ref,
-                                 accept_payload(order))
+    global floor_retries
+    for attempt in range(1, FLOOR_ATTEMPTS + 1):
+        try:
+            sale = await erp.rpc.execute("sale.sale", "wooerp_accept", external_ref,
+                                         accept_payload(order))
+            break
+        except ErpRetryableError:
+            if attempt == FLOOR_ATTEMPTS:
+                raise
+            floor_retries += 1
+            await asyncio.sleep(random.uniform(0, FLOOR_PAUSE_S * 2 ** attempt))
     if sale["state"] not in ("confirmed", "processing"):
         raise RuntimeError(f"{external_ref} ended {sale['state']}")
 

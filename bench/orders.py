@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from woocommerce import API
 
 from sandbox.catalog import CATALOG
+from systems.woocommerce.oauth import StoreAPI
 
 SKUS = [item.sku for item in CATALOG if item.parent_sku is None]
 PLENTY = 1_000_000  # store stock, so no order of a long run is refused or backordered
@@ -48,8 +48,8 @@ class Shop:
 
     def __init__(self, url: str, consumer_key: str, consumer_secret: str) -> None:
         self.url = url
-        self.api = API(url=url, consumer_key=consumer_key, consumer_secret=consumer_secret,
-                       version="wc/v3", timeout=30)
+        self.api = StoreAPI(url=url, consumer_key=consumer_key, consumer_secret=consumer_secret,
+                            version="wc/v3", timeout=30)
         self._product_ids: dict[str, int] = {}
 
     def prepare(self) -> None:

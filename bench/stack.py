@@ -56,10 +56,12 @@ class BenchStack:
 @contextlib.asynccontextmanager
 async def bench_stack(data_dir: Path, *, warehouse: bool = False,
                       saga_env: dict[str, str] | None = None, workers: int = 1,
+                      queues: list[list[str]] | None = None,
                       restarts: Restarts = Restarts()) -> AsyncIterator[BenchStack]:
     """The stack; `warehouse` adds the simulator that ships and invoices,
     `saga_env` replaces SAGA_ENV for the worker and the ingress, and `workers`
-    worker processes (worker, worker-2, ...) poll the same task queues."""
+    worker processes (worker, worker-2, ...) poll the same task queues, or,
+    with `queues`, one process per list, each polling the queues it names."""
     temporal = DevServerConfig(port=free_port(), ui_port=None, http_port=free_port(),
                                metrics_port=free_port(), db_file=data_dir / "temporal.sqlite")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -72,9 +74,13 @@ async def bench_stack(data_dir: Path, *, warehouse: bool = False,
              if s.name in ("worker", "ingress") else s
              for s in dev.specs() if warehouse or s.name != "warehouse"]
     worker = next(s for s in specs if s.name == "worker")
-    specs += [dataclasses.replace(worker, name=f"worker-{n}",
-                                  log_file=dev.logs / f"worker-{n}.log")
-              for n in range(2, workers + 1)]
+    polled = queues or [[] for _ in range(workers)]
+    extra = [dataclasses.replace(worker, name=f"worker-{n}", log_file=dev.logs / f"worker-{n}.log")
+             for n in range(2, len(polled) + 1)]
+    at = specs.index(worker)
+    specs[at:at + 1] = [dataclasses.replace(w, argv=[*w.argv, *(a for q in qs
+                                                               for a in ("--queue", q))])
+                        for w, qs in zip([worker, *extra], polled)]
     ledger = Ledger(settings.database_url)
     ledger.migrate()
     supervisor = Supervisor(specs, restarts)

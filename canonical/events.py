@@ -193,9 +193,17 @@ class StockDisposed(BusinessEvent):
 
 
 class InventoryAdjusted(BusinessEvent):
+    """The store's stock of one SKU set to what the ERP can sell (`quantity`).
+    `occurred_at` is the ERP change that caused it, `recorded_at` when the
+    store took it: their difference is the sync lag. `reason` says whether an
+    ERP event or the periodic full comparison found the difference."""
+
     type: Literal["InventoryAdjusted"] = "InventoryAdjusted"
     sku: str
     quantity: int
+    store: str = ""
+    before: int | None = None  # what the store showed; None: it did not manage stock
+    reason: Literal["event", "full"] = "event"
 
 
 EVENT_CLASSES: tuple[type[BusinessEvent], ...] = (

@@ -36,9 +36,12 @@ _TRANSITIONS: dict[str, dict[OrderStatus | None, OrderStatus]] = {
     "OrderRejected": {S.CAPTURED: S.NEEDS_ATTENTION, S.NEEDS_ATTENTION: S.NEEDS_ATTENTION},
     "OrderAccepted": {S.CAPTURED: S.ACCEPTED, S.NEEDS_ATTENTION: S.ACCEPTED},
     "StockReserved": {S.ACCEPTED: S.ACCEPTED},
-    "ShipmentConfirmed": {S.ACCEPTED: S.FULFILLED},
-    "InvoicePosted": {S.FULFILLED: S.INVOICED},
-    "OrderClosed": {S.INVOICED: S.CLOSED},
+    # A refund may come before the parcel leaves or the invoice is posted (a
+    # line refunded before shipping; a backfilled order, whose refunds start
+    # once its sale is booked): the order stays partially refunded meanwhile.
+    "ShipmentConfirmed": {S.ACCEPTED: S.FULFILLED, S.PARTIALLY_REFUNDED: S.PARTIALLY_REFUNDED},
+    "InvoicePosted": {S.FULFILLED: S.INVOICED, S.PARTIALLY_REFUNDED: S.PARTIALLY_REFUNDED},
+    "OrderClosed": {S.INVOICED: S.CLOSED, S.PARTIALLY_REFUNDED: S.PARTIALLY_REFUNDED},
     "OrderCancelled": {s: S.CANCELLED for s in (S.CAPTURED, S.ACCEPTED, S.NEEDS_ATTENTION)},
 }
 # Events of other sagas (refunds, returns, stock) that leave the order status alone.

@@ -52,7 +52,8 @@ async def call(ref: ActivityRef[A, R], arg: A, max_attempts: int = DEFAULT_ATTEM
             ref.name, arg, result_type=result_type, start_to_close_timeout=timeout,
             retry_policy=policy)
         return local
+    heartbeat = timedelta(seconds=ref.heartbeat_seconds) if ref.heartbeat_seconds else None
     result: Any = await workflow.execute_activity(
         ref.name, arg, result_type=result_type, task_queue=queue_name(ref.queue),
-        start_to_close_timeout=timeout, retry_policy=policy)
+        start_to_close_timeout=timeout, retry_policy=policy, heartbeat_timeout=heartbeat)
     return result

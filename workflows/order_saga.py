@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search
     from workflows.compensation import OrderCompensation
     from workflows.options import call
+    from workflows.backfill_types import SagaSettled
     from workflows.order_types import OrderSagaInput, SagaStatus, erp_reference
     from workflows.saga import Interrupted, Resolved, describe, error_type
     from workflows.stages import Stage
@@ -43,6 +44,11 @@ LEANER = "fewer-erp-reads-awaiting-shipment"
 TRASH_HOLDS = "trash-payload-holds-not-cancels"
 
 
+# WooCommerce takes stock off the shelf in these statuses (CONTRACT.md 4.1).
+STOCK_HELD = (WooOrderStatus.PROCESSING, WooOrderStatus.ON_HOLD, WooOrderStatus.COMPLETED)
+FINISHED = (Stage.CLOSED, Stage.CANCELLED, Stage.RESOLVED, Stage.REJECTED, Stage.CANCELLING)
+
+
 @workflow.defn(name="OrderSaga")
 class OrderSaga(OrderCompensation, TrashGuard):
     def __init__(self) -> None:
@@ -52,6 +58,7 @@ class OrderSaga(OrderCompensation, TrashGuard):
         self._erp_total: Money | None = None
         self._poke = False
         self._lean = False  # set at the start of the run: workflow.patched(LEANER)
+        self._settled = False  # the backfill that started this saga was told
 
     # signals, queries ---------------------------------------------------------
     @workflow.signal
@@ -89,6 +96,23 @@ class OrderSaga(OrderCompensation, TrashGuard):
             total=o.total if o else None, erp_total=self._erp_total, events=list(self._events),
             pending_action=self._pending_action, last_error=self._last_error)
 
+    @workflow.query
+    def store_holds(self) -> dict[str, int]:
+        """Units the store took off its shelf for this order that the ERP has
+        not booked yet: the inventory sync subtracts them from what the ERP
+        can sell, so a push never undoes the store's own decrement. Empty
+        once the ERP accepted the sale (its reservation counts instead), and
+        while the store holds no stock for it (unpaid, cancelled)."""
+        o = self._order
+        if (o is None or self._erp_document is not None
+                or o.woo_status not in STOCK_HELD or self._stage in FINISHED):
+            return {}
+        held: dict[str, int] = {}
+        for line in o.lines:
+            if line.sku:
+                held[line.sku] = held.get(line.sku, 0) + line.quantity
+        return held
+
     # the saga -----------------------------------------------------------------
     @workflow.run
     async def run(self, inp: OrderSagaInput) -> SagaStatus:
@@ -101,7 +125,40 @@ class OrderSaga(OrderCompensation, TrashGuard):
             if self._stage != Stage.CANCELLED:
                 self._set_stage(Stage.RESOLVED)
             workflow.logger.info("order saga resolved by a person: %s", done)
+        await self._settle("cancelled" if self._stage == Stage.CANCELLED else "resolved")
         return self.status()
+
+    # historical orders (handed over by a backfill) -------------------------------
+    # Every command below runs only for `historical` inputs, which no saga had
+    # before the backfill existed: older histories replay without a patch.
+    @property
+    def _historical(self) -> bool:
+        return bool(self._inp and self._inp.historical)
+
+    async def _settle(self, outcome: str, reason: str = "", refunds: int = 0) -> None:
+        """Free this saga's slot in its backfill's window, once."""
+        inp = self._inp
+        if self._settled or inp is None or not inp.backfill_id:
+            return
+        self._settled = True
+        try:
+            await workflow.get_external_workflow_handle(inp.backfill_id).signal(
+                "saga_settled", SagaSettled(woo_id=inp.woo_order_id, outcome=outcome,
+                                            reason=reason[:300], refunds=refunds))
+        except Exception as err:  # noqa: BLE001 - the backfill ended (cancelled): nobody to tell
+            workflow.logger.info("backfill %s not told: %s", inp.backfill_id, err)
+
+    async def _on_parked(self, reason: str) -> None:
+        await self._settle("parked", reason)
+
+    def _shipped_long_ago(self) -> bool:
+        """A historical order the store finished (completed or refunded) was
+        settled years ago: its saga does not wait for the warehouse; a refund's
+        goods come back through its RefundSaga's credit note."""
+        o = self._current
+        return self._historical and (
+            o.woo_status in (WooOrderStatus.COMPLETED, WooOrderStatus.REFUNDED)
+            or o.date_completed is not None)
 
     async def _order_to_cash(self) -> None:
         order = self._current
@@ -129,8 +186,17 @@ class OrderSaga(OrderCompensation, TrashGuard):
             return await self._cancel_before_erp()
         if self._cancelled():  # cancelled while the ERP was accepting
             return await self._cancel_erp_sale()
-        await self._hold_while_trashed(Stage.WRITING_BACK)
-        await self._attempt(Stage.WRITING_BACK, lambda: self._write_back(sale))
+        if self._historical:  # the store's history is left as it is: no write-back
+            # The store's refunds become credit notes, which need the sale: now.
+            refunds = await call(refs.SAGAS_START_REFUNDS, self._current,
+                                 self._policy.max_attempts)
+            await self._settle("booked", refunds=refunds)
+            if self._shipped_long_ago():
+                await self._ship_historical(sale)
+                return await self._await_invoice()
+        else:
+            await self._hold_while_trashed(Stage.WRITING_BACK)
+            await self._attempt(Stage.WRITING_BACK, lambda: self._write_back(sale))
         # The sale as the ERP confirmed it moments ago is the first look at the
         # shipment: reading it again would only load the ERP while it accepts.
         seen = sale if self._lean else None
@@ -139,6 +205,16 @@ class OrderSaga(OrderCompensation, TrashGuard):
         if shipped is None:
             return await self._cancel_erp_sale()
         await self._ship(shipped)
+        await self._await_invoice()
+
+    async def _ship_historical(self, sale: ErpSale) -> None:
+        o = self._current
+        await self._record(ev.ShipmentConfirmed, source="woocommerce",
+                           occurred_at=o.date_completed or o.date_modified,
+                           erp_shipment_id=sale.shipment.erp_id if sale.shipment else 0,
+                           tracking_number=None)
+
+    async def _await_invoice(self) -> None:
         invoiced = await self._await_sale(Stage.AWAITING_INVOICE, lambda s: s.invoiced)
         invoice = invoiced.invoice
         assert invoice is not None
@@ -171,7 +247,8 @@ class OrderSaga(OrderCompensation, TrashGuard):
     async def _validate(self) -> ValidationReport:
         order = self._current
         report = await call(refs.ERP_VALIDATE_ORDER, ValidateOrderInput(
-            order=order, total_tolerance=Money.of(self._policy.total_tolerance, order.currency)),
+            order=order, total_tolerance=Money.of(self._policy.total_tolerance, order.currency),
+            check_stock=not self._historical),
             self._policy.max_attempts)
         if not report.ok:
             reason = "; ".join(report.problems)

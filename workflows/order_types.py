@@ -30,6 +30,10 @@ class OrderSagaInput(BaseModel):
     store: str
     woo_order_id: int
     policy: SagaPolicy = Field(default_factory=SagaPolicy)
+    # Handed over by a backfill: the order is history, in a final state in the
+    # store (see OrderSaga._historical). Defaults keep older histories replaying.
+    historical: bool = False
+    backfill_id: str | None = None  # told `saga_settled` once the sale is booked or parked
 
 
 class SagaStatus(BaseModel):

@@ -104,6 +104,9 @@ class Saga:
     def _on_event(self, event: BusinessEvent) -> None:
         """Hook: a saga advances its own status model here."""
 
+    async def _on_parked(self, reason: str) -> None:
+        """Hook: whoever waits on the saga is told it parked (no command by default)."""
+
     # parking ------------------------------------------------------------------
     async def _attempt(self, stage: str, step: Callable[[], Awaitable[T]],
                        interrupted: Callable[[], bool] = lambda: False) -> T:
@@ -126,6 +129,7 @@ class Saga:
         self._last_error = reason
         self._pending_action = "fix the cause, then signal retry (or resolve)"
         self._set_stage(Stage.NEEDS_ATTENTION, reason=reason)
+        await self._on_parked(reason)
         self._retry = False
         await workflow.wait_condition(
             lambda: self._retry or self._resolve_note is not None or interrupted())

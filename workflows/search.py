@@ -11,3 +11,7 @@ STUCK_REASON = SearchAttributeKey.for_text("StuckReason")
 ERP_DOCUMENT = SearchAttributeKey.for_keyword("ErpDocument")
 ORDER_TOTAL = SearchAttributeKey.for_float("OrderTotal")
 STAGE_SINCE = SearchAttributeKey.for_datetime("StageSince")
+# BackfillWorkflow (with WOO_STORE): its range, state and orders seen so far.
+BACKFILL_RANGE = SearchAttributeKey.for_keyword("BackfillRange")
+BACKFILL_STATE = SearchAttributeKey.for_keyword("BackfillState")
+BACKFILL_SEEN = SearchAttributeKey.for_int("BackfillSeen")

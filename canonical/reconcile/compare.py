@@ -333,8 +333,10 @@ class DayCompare:
                 f"ERP sale {e.document} totals {e.total} {e.currency} now, "
                 f"{facts.accepted_total} when the ERP accepted it ({when})")
         baseline = facts.paid_amount if facts.paid_amount is not None else facts.captured_total
+        # The store keeps whole seconds: an edit in the second the ERP accepted
+        # the order is after it (an edit before would have been accepted).
         if (baseline is not None and o.total != baseline and facts.accepted_at is not None
-                and o.modified_at > facts.accepted_at):
+                and o.modified_at >= facts.accepted_at.replace(microsecond=0)):
             return Cause.EDITED_IN_STORE, (
                 f"store order {o.woo_id} totals {o.total} {o.currency} now, {baseline} when "
                 f"paid; modified {self._when(o.modified_at)}, after the ERP accepted it ({when})")

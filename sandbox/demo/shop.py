@@ -7,7 +7,8 @@ import itertools
 from typing import Any
 
 import requests
-from woocommerce import API
+
+from systems.woocommerce.oauth import StoreAPI
 
 CUSTOMERS = (
     ("Ada", "Lovelace", "ada@example.com", "London", "GB"),
@@ -25,8 +26,8 @@ class ShopError(Exception):
 
 class Shop:
     def __init__(self, url: str, consumer_key: str, consumer_secret: str) -> None:
-        self.api = API(url=url, consumer_key=consumer_key, consumer_secret=consumer_secret,
-                       version="wc/v3", timeout=15)
+        self.api = StoreAPI(url=url, consumer_key=consumer_key, consumer_secret=consumer_secret,
+                            version="wc/v3", timeout=15)
         self._customers = itertools.cycle(CUSTOMERS)
 
     async def _call(self, method: str, path: str, data: dict[str, Any] | None = None) -> Any:

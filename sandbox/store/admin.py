@@ -203,6 +203,13 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
         return JSONResponse({"offset_seconds": site.clock.skew.total_seconds(),
                              "now_gmt": site.clock.now_gmt()})
 
+    async def requests_log(request: Request) -> JSONResponse:
+        try:
+            since = int(request.query_params.get("since", "0"))
+        except ValueError:
+            return JSONResponse({"error": "since must be an integer"}, 400)
+        return JSONResponse(site.requests.since(since))
+
     async def create_key(request: Request) -> JSONResponse:
         data = await request.json() if await request.body() else {}
         key = new_key(data.get("permissions", "read_write"))
@@ -230,5 +237,6 @@ def admin_routes(site: Site, faults: FaultInjector, hooks: WebhookService,
         Route("/webhooks/drain", drain, methods=["POST"]),
         Route("/webhooks/{id:int}", webhook_state),
         Route("/keys", create_key, methods=["POST"]),
+        Route("/requests", requests_log, methods=["GET"]),
         Route("/clock", clock, methods=["GET", "PUT"]),
     ]

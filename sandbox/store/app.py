@@ -54,6 +54,12 @@ class StoreApp:
 
     # -- the REST entry point ----------------------------------------------------
     async def rest(self, request: Request) -> Response:
+        response = await self._rest(request)
+        self.site.requests.add(request.method, request.url.path[len(PREFIX + NAMESPACE):],
+                               response.status_code)
+        return response
+
+    async def _rest(self, request: Request) -> Response:
         f = self.faults.faults
         targeted = self.faults.matches(request.method, request.url.path[len(PREFIX + NAMESPACE):])
         if targeted and f.latency_ms and self.faults.hit(f.latency_rate):

@@ -77,3 +77,53 @@ def store(
         trust_forwarded_proto=trust_forwarded_proto, faults=faults, settings=settings,
         manual_gateways=frozenset(g.strip() for g in manual_gateways.split(",") if g.strip()),
     ))
+
+
+@sandbox_app.command("history")
+def history(
+    from_: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
+    to: str = typer.Option(..., help="Last day, YYYY-MM-DD (included)."),
+    per_day: int = typer.Option(10, min=1, max=1000, help="Orders made on each day."),
+    store_code: str = typer.Option("default", "--store", help="The store (a sandbox) to fill."),
+    sku: Optional[list[str]] = typer.Option(None, help="What the orders buy, repeatable "
+                                            "(default: the demo catalog's simple products)."),
+) -> None:
+    """Make historical orders in a running sandbox store, as a store that adopts
+    wooerp has them: on past days, in final states (completed, refunded,
+    cancelled, failed), with its webhooks paused. `wooerp backfill` then books them."""
+    from datetime import date as _date
+    from sandbox.catalog import CATALOG
+    from sandbox.store.history import is_sandbox, make_history
+    from systems.woocommerce.oauth import StoreAPI
+    from workers.cli.common import settings_or_exit
+    from workers.config.settings import SettingsError
+
+    try:
+        first, last = _date.fromisoformat(from_), _date.fromisoformat(to)
+    except ValueError:
+        raise typer.BadParameter("days look like 2024-01-31") from None
+    if last < first:
+        raise typer.BadParameter("--to is before --from")
+    settings = settings_or_exit(None)
+    try:
+        store = settings.store(store_code)
+    except SettingsError as exc:
+        typer.secho(f"wooerp sandbox history: {exc} (is `wooerp dev` running?)", err=True,
+                    fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+    if not is_sandbox(store.url):
+        typer.secho(f"wooerp sandbox history: {store.url} is not a sandbox store (it has no "
+                    "admin clock); history is only made there", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2)
+    skus = sku or [c.sku for c in CATALOG if c.parent_sku is None]
+    api = StoreAPI(url=store.url, consumer_key=store.consumer_key.get_secret_value(),
+                   consumer_secret=store.consumer_secret.get_secret_value(), timeout=60)
+    try:
+        made = make_history(api, store.url, first, last, per_day, skus,
+                            progress=lambda day: typer.echo(f"  {day}: {per_day} orders"))
+    except (RuntimeError, ValueError) as exc:
+        typer.secho(f"wooerp sandbox history: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    counts = ", ".join(f"{len(ids)} {kind}" for kind, ids in made.items())
+    typer.echo(f"made {sum(map(len, made.values()))} orders ({counts}); book them with:\n"
+               f"  wooerp backfill start {store_code} --from {first} --to {last}")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.store.db import Database
 from sandbox.store.fmt import Clock
+from sandbox.store.request_log import RequestLog
 
 if TYPE_CHECKING:
     from sandbox.store.webhooks import WebhookService
@@ -36,6 +37,7 @@ class Site:
     # gateways whose supports('refunds') is false: api_refund=true is refused
     manual_gateways: frozenset[str] = frozenset({"bacs", "cheque", "cod"})
     fired: list[tuple[str, int]] = field(default_factory=list)
+    requests: RequestLog = field(default_factory=RequestLog)  # the REST calls received
 
     def fire(self, topic: str, resource_id: int) -> None:
         """An action hook ran. Webhooks are queued when the request ends (PHP shutdown)."""

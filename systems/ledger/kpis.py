@@ -6,9 +6,10 @@ window: what the variance page shows next to the reconciliation.
 * refund completion cycle time: RefundCompleted recorded − RefundRequested
   occurred, for refunds completed in the window;
 * shipment-to-invoice correlation: orders shipped (ShipmentConfirmed) with no
-  InvoicePosted yet, and how long the oldest has waited.
-
-Inventory sync accuracy needs the inventory sync, which does not exist yet.
+  InvoicePosted yet, and how long the oldest has waited;
+* inventory synchronization accuracy: at the store's latest full comparison
+  (InventorySync, before it repaired anything), the share of SKUs where the
+  store showed exactly what the ERP can sell (`inventory_checks`).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from systems.ledger.inventory import CheckRecord
 from systems.ledger.models import BusinessEventRow
 from systems.ledger.store import Ledger
 
@@ -39,6 +41,11 @@ class Kpis:
     refund_cycle: Latency
     shipped_not_invoiced: int
     oldest_uninvoiced_seconds: float | None
+    inventory: CheckRecord | None = None  # the latest full comparison, if any
+
+    @property
+    def inventory_accuracy(self) -> float | None:
+        return self.inventory.accuracy if self.inventory else None
 
 
 def _latency(samples: list[float]) -> Latency:
@@ -77,6 +84,8 @@ def kpis(ledger: Ledger, store: str, start: datetime, end: datetime, now: dateti
                 refunds.append((moment - requested).total_seconds())
         elif kind == "ShipmentConfirmed" and (saga, "InvoicePosted") not in first:
             waiting.append((now - moment).total_seconds())
+    check = ledger.inventory_latest(store, "full")
     return Kpis(acceptance=_latency(accepted), refund_cycle=_latency(refunds),
                 shipped_not_invoiced=len(waiting),
-                oldest_uninvoiced_seconds=max(waiting) if waiting else None)
+                oldest_uninvoiced_seconds=max(waiting) if waiting else None,
+                inventory=check if check is not None and check.checked_at < end else None)

@@ -146,6 +146,8 @@ class InboxRow(Base):
         ),
         # The relay scans for pending deliveries in arrival order.
         Index("ix_webhook_inbox_status_id", "status", "id"),
+        # ERP notifications are dropped when their event id was kept already.
+        Index("ix_webhook_inbox_store_delivery_id", "store", "delivery_id"),
     )
 
 
@@ -256,3 +258,25 @@ class ReconcileStaged(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     payload: Mapped[dict[str, Any]]
+
+
+class InventoryCheck(Base):
+    """One comparison of a store's stock with what the ERP can sell: how many
+    SKUs were compared and how many already showed exactly that. The latest
+    full comparison per store is the "inventory synchronization accuracy"."""
+
+    __tablename__ = "inventory_checks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    check_key: Mapped[str] = mapped_column(String(255), unique=True)  # idempotency
+    store: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # "event" or "full"
+    checked_at: Mapped[datetime]
+    compared: Mapped[int] = mapped_column(Integer)
+    in_step: Mapped[int] = mapped_column(Integer)
+    repaired: Mapped[int] = mapped_column(Integer)
+    unresolved: Mapped[int] = mapped_column(Integer)  # still out of step after the push
+
+    __table_args__ = (
+        Index("ix_inventory_checks_store_kind_checked_at", "store", "kind", "checked_at"),
+        CheckConstraint("kind IN ('event', 'full')", name="kind"),
+    )

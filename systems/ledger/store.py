@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +21,13 @@ from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, text, update
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from systems.ledger.models import BusinessEventRow, IdMapping, InboxRow, InboxStatus, utcnow
+from systems.ledger.inventory import InventoryLedger
 from systems.ledger.reconciliation import ReconcileLedger
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -109,7 +110,7 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-class Ledger(ReconcileLedger):
+class Ledger(ReconcileLedger, InventoryLedger):
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)
@@ -178,6 +179,37 @@ class Ledger(ReconcileLedger):
             return s.scalar(select(IdMapping.external_id).where(
                 IdMapping.system == system, IdMapping.entity == entity, IdMapping.key == key))
 
+    def external_ids_for(self, system: str, entity: str, keys: Iterable[str]) -> dict[str, str]:
+        """key -> external id, for the keys that are mapped."""
+        keys = sorted(set(keys))
+        if not keys:
+            return {}
+        with self._session() as s:
+            rows = s.execute(select(IdMapping.key, IdMapping.external_id).where(
+                IdMapping.system == system, IdMapping.entity == entity,
+                IdMapping.key.in_(keys)))
+            return {key: external_id for key, external_id in rows}
+
+    def remap_id(self, system: str, entity: str, external_id: str | int, key: str) -> None:
+        """Map `external_id` to `key`, replacing what either was mapped to: for
+        mappings that are a cache of another system's current state."""
+        external_id = str(external_id)
+        with self._session.begin() as s:
+            s.execute(delete(IdMapping).where(
+                IdMapping.system == system, IdMapping.entity == entity,
+                or_(IdMapping.key == key, IdMapping.external_id == external_id)))
+            s.execute(self._insert(IdMapping).values(
+                system=system, entity=entity, external_id=external_id, key=key,
+                created_at=utcnow()).on_conflict_do_nothing())
+
+    def forget_ids(self, system: str, entity: str, keys: Iterable[str] | None = None) -> int:
+        """Drop the mappings of `keys` (all of the entity's when None); how many went."""
+        stmt = delete(IdMapping).where(IdMapping.system == system, IdMapping.entity == entity)
+        if keys is not None:
+            stmt = stmt.where(IdMapping.key.in_(sorted(set(keys))))
+        with self._session.begin() as s:
+            return s.execute(stmt).rowcount or 0
+
     # business events -------------------------------------------------------
     def append_event(self, event: EventLike, *, type: str | None = None) -> bool:
         """Append `event`; True if it is new, False if `event_id` was already recorded."""
@@ -241,6 +273,14 @@ class Ledger(ReconcileLedger):
             s.add(row)
             s.flush()
             return row.id
+
+    def inbox_find(self, *, store: str, delivery_id: str, topic: str) -> int | None:
+        """A signed entry (not a rejected one) with this delivery id and topic."""
+        with self._session() as s:
+            return s.execute(select(InboxRow.id).where(
+                InboxRow.store == store, InboxRow.delivery_id == delivery_id,
+                InboxRow.topic == topic, InboxRow.status != InboxStatus.REJECTED.value)
+                .order_by(InboxRow.id).limit(1)).scalar_one_or_none()
 
     def inbox_get(self, item_id: int) -> InboxItem | None:
         with self._session() as s:

@@ -1,6 +1,7 @@
 """WooCommerce REST v3 system API: the calls the sagas make, typed and classified.
 
-Wraps the official `woocommerce` package (`woocommerce.API`) so stores are
+Wraps the official `woocommerce` package (`woocommerce.API`, with a nonce
+that cannot repeat: oauth.py) so stores are
 reached exactly as WooCommerce documents: OAuth 1.0a in the query string
 over http, Basic auth (or query-string keys) over https. The package is
 synchronous (requests), so activities run it in a thread pool. Every call
@@ -15,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Iterator, NamedTuple
 
 import requests
-from woocommerce import API
+from systems.woocommerce.oauth import StoreAPI
 
 from systems.woocommerce.errors import (WooUnexpectedResponse, from_transport,
                                         raise_for_response)
@@ -41,6 +42,7 @@ class StockUpdate:
 class BatchResult:
     updated: list[int] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)  # {id, code, message, status}
+    calls: int = 0  # batch requests made
 
 
 def woo_gmt(value: datetime) -> str:
@@ -65,9 +67,9 @@ class WooClient:
                  query_string_auth: bool = False):
         self.url = url
         self._timeout, self._verify = timeout, verify
-        self._api = API(url=url, consumer_key=consumer_key, consumer_secret=consumer_secret,
-                        version="wc/v3", timeout=timeout, verify_ssl=verify,
-                        query_string_auth=query_string_auth)
+        self._api = StoreAPI(url=url, consumer_key=consumer_key,
+                             consumer_secret=consumer_secret, version="wc/v3", timeout=timeout,
+                             verify_ssl=verify, query_string_auth=query_string_auth)
 
     def __repr__(self) -> str:  # keys stay out of logs and tracebacks
         return f"WooClient({self.url!r})"
@@ -108,7 +110,7 @@ class WooClient:
 
     def list_orders(self, modified_after: datetime | None = None, page: int = 1,
                     per_page: int = 100, status: str | Iterable[str] | None = None,
-                    modified_before: datetime | None = None) -> Page:
+                    modified_before: datetime | None = None, offset: int = 0) -> Page:
         """One page, oldest modification first, filtered on the *_gmt columns.
 
         `modified_after` is exclusive and has one-second resolution: callers
@@ -123,6 +125,8 @@ class WooClient:
             params["modified_before"] = woo_gmt(modified_before)
         if status:
             params["status"] = status if isinstance(status, str) else ",".join(status)
+        if offset:  # WooCommerce: offset overrides page
+            params["offset"] = int(offset)
         result = self._page("orders", params)
         return result._replace(items=[o for o in result.items if o.get("status") != "checkout-draft"])
 
@@ -154,6 +158,11 @@ class WooClient:
     def add_order_note(self, order_id: int, note: str, customer_note: bool = False) -> dict[str, Any]:
         return self._json(self._call("POST", f"orders/{int(order_id)}/notes",
                                      {"note": note, "customer_note": customer_note}))
+
+    def list_order_notes(self, order_id: int) -> list[dict[str, Any]]:
+        """Every note of the order, newest first (the endpoint does not page)."""
+        notes = self._json(self._call("GET", f"orders/{int(order_id)}/notes"))
+        return [n for n in notes if isinstance(n, dict)] if isinstance(notes, list) else []
 
     # -- refunds --------------------------------------------------------------------
     def list_refunds(self, order_id: int) -> list[dict[str, Any]]:
@@ -196,11 +205,14 @@ class WooClient:
                 chunk = items[start:start + BATCH_LIMIT]
                 body = {"update": [{"id": u.product_id, "manage_stock": True,
                                     "stock_quantity": u.stock_quantity} for u in chunk]}
+                result.calls += 1
                 self._collect(self._json(self._call("POST", endpoint, body)), result)
         return result
 
     @staticmethod
     def _collect(response: dict[str, Any], result: BatchResult) -> None:
+        if not isinstance(response, dict) or not isinstance(response.get("update", []), list):
+            raise WooUnexpectedResponse(f"not a batch answer: {str(response)[:120]!r}")
         for entry in response.get("update", []):
             if "error" in entry:
                 err = entry["error"]
@@ -210,6 +222,29 @@ class WooClient:
                                       "status": data.get("status") if isinstance(data, dict) else data})
             else:
                 result.updated.append(entry["id"])
+
+    def products_by_skus(self, skus: Iterable[str], chunk: int = 50) -> list[dict[str, Any]]:
+        """Products and variations with exactly these SKUs (`sku=A,B,...`
+        matches both post types, CONTRACT.md 4.1), a page of 100 per call."""
+        wanted, found = sorted(set(skus)), []
+        for start in range(0, len(wanted), chunk):
+            part = wanted[start:start + chunk]
+            page = 1
+            while True:
+                result = self._page("products", {"sku": ",".join(part), "per_page": 100,
+                                                  "page": page})
+                found += [p for p in result.items if p.get("sku") in part]
+                if page >= result.total_pages or not result.items:
+                    break
+                page += 1
+        return found
+
+    def update_stock(self, update: StockUpdate) -> dict[str, Any]:
+        """One product's or variation's stock, outside a batch."""
+        endpoint = (f"products/{int(update.parent_id)}/variations/{int(update.product_id)}"
+                    if update.parent_id else f"products/{int(update.product_id)}")
+        return self._json(self._call("PUT", endpoint, {"manage_stock": True,
+                                                       "stock_quantity": update.stock_quantity}))
 
     def iter_products(self, per_page: int = 100, limit: int = 10_000) -> Iterator[dict[str, Any]]:
         """Every product (variations are under their parent: `variations`),

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sandbox.erp.stock_admin import adjust, create_stocked_products, storage_location
 from systems.erp.tryton.rpc import TrytonRpc
+
+__all__ = ["adjust", "create_stocked_product", "create_stocked_products", "storage_location"]
 
 
 async def create_stocked_product(rpc: TrytonRpc, sku: str, price: Decimal, stock: int) -> int:
@@ -26,3 +29,4 @@ async def create_stocked_product(rpc: TrytonRpc, sku: str, price: Decimal, stock
         "lines": [["create", [{"product": product, "quantity": stock}]]]}])
     await rpc.button("stock.inventory", "confirm", [inventory])
     return product
+

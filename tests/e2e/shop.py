@@ -6,8 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from woocommerce import API
-
+from systems.woocommerce.oauth import StoreAPI
 from tests.fixtures.store import SandboxStore
 
 # The catalog SKUs the e2e tests buy. WOO-HOODIE is left alone on purpose:
@@ -30,7 +29,7 @@ def meta(order: dict[str, Any], key: str) -> Any:
 
 class Shop:
     def __init__(self, store: SandboxStore) -> None:
-        self.api: API = store.api()
+        self.api: StoreAPI = store.api()
         self._ids: dict[str, int] = {}
 
     def product_id(self, sku: str) -> int:

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -131,7 +132,10 @@ async def test_wooerp_dev_is_private_encrypted_and_heals_a_killed_worker(tmp_pat
         plain = b"".join(base64.b64decode(p["data"]) for p in decoded.json()["payloads"])
         assert email.encode() in plain
 
-        # SIGKILL the worker: it is restarted, the rest keeps running.
+        # SIGKILL the worker once it polls: it is restarted, the rest keeps running.
+        worker_log = data / "logs" / "worker.log"
+        await out.until(lambda: worker_log.read_text().count("worker running") == 1,
+                        "the worker polling", 120)
         worker_pid = next(e["pid"] for e in out.events()
                           if e.get("event") == "child started" and e.get("child") == "worker")
         os.killpg(worker_pid, signal.SIGKILL)
@@ -140,15 +144,14 @@ async def test_wooerp_dev_is_private_encrypted_and_heals_a_killed_worker(tmp_pat
         assert proc.returncode is None
         async with httpx.AsyncClient(timeout=10) as http:
             assert (await http.get(f"{ingress}/healthz")).status_code == 200
-        worker_log = data / "logs" / "worker.log"
         await out.until(lambda: worker_log.read_text().count("worker running") == 2,
                         "the new worker polling", 60)
 
         # Private files; no secret in any log.
         assert mode(data) == 0o700
         for name in ("ledger.sqlite", "temporal.sqlite", "store/store.sqlite",
-                     "erp/db/wooerp.sqlite", "dev-secrets.json", "dev.json", "codec.keys",
-                     "store/credentials.json"):
+                     "erp/db/wooerp.sqlite", "dev-secrets.json", "dev.json", "dev.env",
+                     "codec.keys", "store/credentials.json"):
             assert mode(data / name) == 0o600, name
         logs = {p: p.read_text(errors="replace") for p in (data / "logs").rglob("*") if p.is_file()}
         assert data / "logs" / "store.log" in logs
@@ -158,6 +161,27 @@ async def test_wooerp_dev_is_private_encrypted_and_heals_a_killed_worker(tmp_pat
                 assert value not in text, f"{name} in {path}"
         for value in (*secrets.values(), codec_key):
             assert value not in out.text
+
+        # Commands typed in another terminal reach the stack with nothing
+        # exported: history made in its store, then booked by a backfill that
+        # shows its progress until every paid order is in the ERP.
+        plain = {k: v for k, v in os.environ.items() if not k.startswith("WOOERP_")}
+
+        def typed(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([str(WOOERP), *args], capture_output=True, text=True,
+                                  env={**plain, "WOOERP_DATA_DIR": str(data), "COLUMNS": "100"},
+                                  timeout=240)
+
+        made = await asyncio.to_thread(typed, "sandbox", "history", "--from", "2021-02-01",
+                                       "--to", "2021-02-01", "--per-day", "5")
+        assert made.returncode == 0, made.stdout + made.stderr
+        assert "made 5 orders (3 completed, 1 refunded, 1 cancelled" in made.stdout, made.stdout
+        booked = await asyncio.to_thread(typed, "backfill", "start", "default",
+                                         "--from", "2021-02-01", "--to", "2021-02-01")
+        assert booked.returncode == 0, booked.stdout + booked.stderr
+        assert "started backfill:default:2021-02-01:2021-02-01" in booked.stdout
+        assert "done; 1 pages, 5 orders seen, 4 sagas started" in booked.stdout, booked.stdout
+        assert "4 booked" in booked.stdout and "1 unpaid (reported)" in booked.stdout
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGINT)

@@ -16,6 +16,7 @@ import uvicorn
 
 from canonical.reconcile import DayCompare, ErpDocument, SagaState, StoreOrder, business_day
 from systems.ledger import Ledger
+from systems.ledger.inventory import CheckRecord
 from tests.integration.cdp import headless_page
 from workers.config.settings import load_settings
 from workers.devstack.ports import free_port
@@ -73,6 +74,10 @@ def served(tmp_path, temporal_address):
     ledger.reconcile_begin(run_key="page@1", workflow_id="reconcile:pages:x", store=STORE,
                            first_day=DAYS[0], last_day=DAYS[1])
     ledger.reconcile_finish("page@1", reports, {})
+    # The store's latest full inventory comparison: 47 of 50 SKUs were right.
+    ledger.inventory_record(CheckRecord(
+        store=STORE, kind="full", checked_at=datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc),
+        compared=50, in_step=47, repaired=3, unresolved=0), [], "inventory:pages:1")
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, relay_every=3600),
                                            host="127.0.0.1", port=port, log_level="warning"))
@@ -96,6 +101,8 @@ def test_the_page_needs_the_support_token_and_serves_the_ledgers_numbers(served)
     data = httpx.get(f"{served}&format=json", headers={"Authorization": f"Bearer {TOKEN}"}).json()
     assert [d["business_day"] for d in data["days"]] == [str(d) for d in DAYS]
     assert [d["difference"]["amount"] for d in data["days"]] == ["0.00", "32.34"]
+    assert data["kpis"]["inventory_accuracy"] == 0.94
+    assert data["kpis"]["inventory"]["compared"] == 50
     bad = httpx.get(served.replace(str(DAYS[0]), "yesterday"),
                     headers={"Authorization": f"Bearer {TOKEN}"})
     assert bad.status_code == 400 and "date like" in bad.json()["error"]
@@ -124,9 +131,11 @@ def test_the_page_renders_in_a_real_browser(served):
               links: [...document.querySelectorAll('#variances a')].map(a => a.href),
               causes: [...document.querySelectorAll('#variances tr')].slice(1)
                 .map(r => r.cells[7].textContent),
+              accuracy: document.getElementById('inventory-accuracy').textContent,
             };
         })()""")
     assert shown["title"] == f"Variance {STORE} {DAYS[0]}..{DAYS[1]}"
+    assert shown["accuracy"].startswith("94.0% (47 of 50 SKUs in step")
     assert shown["alarm"] == "UNEXPLAINED: 2026-11-30 12.34 EUR"
     assert shown["alarmColor"] == "rgb(176, 0, 32)" and shown["redCell"] == "12.34"
     assert shown["days"] == [

@@ -77,3 +77,20 @@ async def test_wooerp_worker_command_serves_and_stops_on_sigterm(
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(proc.communicate(), 30)
     assert b'"worker stopped"' in stderr, stderr.decode()[-2000:]
+
+
+async def test_a_worker_can_poll_some_queues_only(temporal_client: Client, tmp_path):
+    # A deployment of its own: this client may hold no second worker of a queue.
+    one, two = (load_settings(data_dir=tmp_path, temporal={"address": "unused:1",
+                                                            "deployment": uuid.uuid4().hex[:8]})
+                for _ in range(2))
+    sagas_only, pools = build_workers(temporal_client, one, Resources(one), queues=[Queue.SAGAS])
+    assert [w.task_queue for w in sagas_only] == [f"sagas@{one.temporal.deployment}"]
+    workflows, more = build_workers(temporal_client, two, Resources(two),
+                                    queues=[Queue.WORKFLOWS, Queue.ERP])
+    at = f"@{two.temporal.deployment}"
+    assert [w.task_queue for w in workflows] == [f"orders{at}", f"erp{at}"]
+    # The workflows' local activities (ledger writes) run with them, ledger queue or not.
+    assert workflows[0].config()["activities"], "no local activities beside the workflows"
+    for pool in (*pools, *more):
+        pool.shutdown()

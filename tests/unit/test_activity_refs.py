@@ -13,6 +13,8 @@ import pytest
 
 from activities import refs
 from activities.erp import ErpActivities
+from activities.inventory import (InventoryErpActivities, InventoryLedgerActivities,
+                                  InventoryStoreActivities)
 from activities.ledger import LedgerActivities
 from activities.ping import PingActivities
 from activities.reconcile import (ReconcileErpActivities, ReconcileLedgerActivities,
@@ -20,12 +22,15 @@ from activities.reconcile import (ReconcileErpActivities, ReconcileLedgerActivit
 from activities.woocommerce import WooActivities
 from sandbox.fake_systems import FakeWorld
 from workers.sagas.activities import SagaActivities
+from workers.sagas.backfill_activities import BackfillActivities
+from workers.sagas.inventory import InventorySagaActivities
 from workers.sagas.reconcile_activities import ReconcileSagaActivities
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSES = (ErpActivities, WooActivities, LedgerActivities, PingActivities, SagaActivities,
            ReconcileStoreActivities, ReconcileErpActivities, ReconcileLedgerActivities,
-           ReconcileSagaActivities)
+           ReconcileSagaActivities, InventoryErpActivities, InventoryStoreActivities,
+           InventoryLedgerActivities, InventorySagaActivities, BackfillActivities)
 
 
 def _definition_name(fn: Any) -> str | None:

@@ -158,6 +158,17 @@ def test_an_order_edited_in_the_store_after_acceptance():
     assert report.difference == Money.of("11.00", "EUR")
 
 
+def test_an_edit_in_the_second_the_erp_accepted_the_order_is_after_it():
+    """The store's date_modified has whole seconds, the ledger's acceptance not."""
+    o = store_order(9)
+    edited = replace(o, items=Decimal("30.00"), tax=Decimal("3.50"), total=Decimal("38.50"),
+                     modified_at=ACCEPTED.replace(microsecond=0))
+    found, _ = one(order=edited, erp=erp_doc(o),
+                   facts=replace(facts(o), accepted_at=ACCEPTED.replace(microsecond=250_000)),
+                   sagas=[saga(9, "awaiting_shipment")])
+    assert {v.cause for v in found} == {Cause.EDITED_IN_STORE}
+
+
 def test_a_sale_edited_in_the_erp():
     o = store_order(10)
     e = erp_doc(o, items=Decimal("30.00"), tax=Decimal("3.50"), total=Decimal("38.50"))

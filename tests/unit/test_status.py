@@ -40,6 +40,14 @@ def test_refunds_tell_partial_from_full():
         advance(S.CAPTURED, "RefundCompleted")  # nothing booked to refund against
 
 
+def test_a_refund_before_shipment_keeps_the_order_partially_refunded_to_its_close():
+    status = advance(S.ACCEPTED, "RefundCompleted")
+    for event in ("ShipmentConfirmed", "InvoicePosted", "OrderClosed"):
+        status = advance(status, event)
+    assert status is S.PARTIALLY_REFUNDED
+    assert advance(status, "RefundCompleted", fully_refunded=True) is S.REFUNDED
+
+
 def test_other_sagas_events_leave_the_order_alone():
     assert advance(S.INVOICED, "CreditNotePosted") is S.INVOICED
 

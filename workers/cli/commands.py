@@ -11,3 +11,5 @@ from workers.cli import webhooks  # noqa: F401,E402
 from workers.cli import doctor  # noqa: F401,E402
 from workers.cli import reconcile  # noqa: F401,E402
 from workers.cli import report  # noqa: F401,E402
+from workers.cli import inventory  # noqa: F401,E402
+from workers.cli import backfill  # noqa: F401,E402

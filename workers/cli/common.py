@@ -16,10 +16,11 @@ ConfigOption = Annotated[
 ]
 
 
-def settings_or_exit(config: Path | None, **overrides: object) -> Settings:
+def settings_or_exit(config: Path | None, *, dev_stack: bool = True,
+                     **overrides: object) -> Settings:
     """Load settings and set up logging; a bad setting ends the command with its reason."""
     try:
-        settings = load_settings(config, **overrides)
+        settings = load_settings(config, dev_stack=dev_stack, **overrides)
     except SettingsError as e:
         typer.secho(f"wooerp: {e}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from None

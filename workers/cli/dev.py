@@ -78,7 +78,8 @@ def dev(
     the sandbox store wired to the ingress, the worker and a warehouse simulator.
     With --store-url, your own store takes the sandbox store's place."""
     overrides_settings = {"stores": {store: {"url": store_url}}} if store_url else {}
-    settings = settings_or_exit(config, **overrides_settings)
+    # Its own settings only: a dev.env left by a stack that was killed is not them.
+    settings = settings_or_exit(config, dev_stack=False, **overrides_settings)
     overrides: dict[str, object] = {}
     if port is not None:
         overrides["port"] = port
@@ -133,6 +134,6 @@ def dev(
         typer.secho(f"wooerp dev: {e}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
     finally:
-        (stack.data_dir / "dev.json").unlink(missing_ok=True)
+        stack.remove_dev_json()
     typer.echo("wooerp dev stopped." if code == 0 else "wooerp dev stopped: a child process died.")
     raise typer.Exit(code)

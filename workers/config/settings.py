@@ -14,6 +14,7 @@ secret mounts and never sit in the environment or in the config file.
 """
 from __future__ import annotations
 
+import json
 import os
 from decimal import Decimal
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -47,6 +49,12 @@ _config_file: ContextVar[Path | None] = ContextVar("wooerp_config_file", default
 
 # The key ring `wooerp dev` generates, and the default of temporal.codec.keys.
 DEV_CODEC_KEYS = "codec.keys"
+# While `wooerp dev` runs, <data_dir>/dev.json says so and dev.env holds the
+# WOOERP_* settings its worker and ingress run with: a command typed in
+# another terminal (`wooerp backfill start default ...`) reaches that stack
+# with nothing exported; the environment and a config file still win.
+DEV_STACK_INFO, DEV_STACK_ENV = "dev.json", "dev.env"
+_use_dev_stack: ContextVar[bool] = ContextVar("wooerp_use_dev_stack", default=True)
 
 
 class SettingsError(Exception):
@@ -198,6 +206,18 @@ class ErpSettings(Section):
     user: str = "admin"
     password: SecretStr | None = None
     timeout_seconds: float = Field(30.0, gt=0)
+    # The secret the ERP signs its notifications with (wooerp_link's
+    # [wooerp] secret); None: /webhooks/erp/<erp> refuses every notification.
+    notify_secret: SecretStr | None = None
+
+
+class InventorySettings(Section):
+    """How the inventory sync runs (see workflows/inventory_types.InventoryPolicy)."""
+
+    window_seconds: float = Field(1.0, ge=0, le=60)
+    full_every_seconds: float = Field(3600.0, ge=10, le=7 * 86400)
+    settle_seconds: float = Field(5.0, ge=0, le=600)
+    max_attempts: int = Field(5, ge=1, le=100)
 
 
 class SagaSettings(Section):
@@ -280,6 +300,7 @@ class Settings(BaseSettings):
     saga: SagaSettings = Field(default_factory=SagaSettings)
     refunds: RefundSettings = Field(default_factory=RefundSettings)
     reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
+    inventory: InventorySettings = Field(default_factory=InventorySettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
@@ -318,7 +339,27 @@ class Settings(BaseSettings):
         path = _config_file.get() or _env_config_file()
         if path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        if _use_dev_stack.get() and (env := _running_dev_stack(init_settings)) is not None:
+            sources.append(DotEnvSettingsSource(settings_cls, env_file=env))
         return tuple(sources)
+
+
+def _running_dev_stack(init_settings: PydanticBaseSettingsSource) -> Path | None:
+    """dev.env of the `wooerp dev` running on this data directory, if one
+    runs: a stack killed without its cleanup leaves files, not a process."""
+    given = getattr(init_settings, "init_kwargs", {}).get("data_dir")
+    data_dir = Path(given or os.environ.get("WOOERP_DATA_DIR") or _default_data_dir()).expanduser()
+    env, info = data_dir / DEV_STACK_ENV, data_dir / DEV_STACK_INFO
+    if not (info.is_file() and env.is_file()):
+        return None
+    try:
+        pid = int(json.loads(info.read_text())["pid"])
+        os.kill(pid, 0)  # no signal sent: is it alive?
+    except PermissionError:
+        pass  # alive, another user's
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return env
 
 
 def _env_config_file() -> Path | None:
@@ -326,12 +367,14 @@ def _env_config_file() -> Path | None:
     return Path(value) if value else None
 
 
-def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
-    """Load settings, turning every problem into one readable SettingsError."""
+def load_settings(config_file: Path | str | None = None, *, dev_stack: bool = True,
+                  **overrides: Any) -> Settings:
+    """Load settings, turning every problem into one readable SettingsError.
+    `dev_stack=False`: ignore a running `wooerp dev` (that command itself)."""
     path = Path(config_file) if config_file else _env_config_file()
     if path is not None and not path.is_file():
         raise SettingsError(f"config file {path} does not exist")
-    token = _config_file.set(path)
+    token, dev = _config_file.set(path), _use_dev_stack.set(dev_stack)
     try:
         return Settings(**overrides)
     except ValidationError as e:
@@ -340,6 +383,7 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
         raise SettingsError(f"cannot read settings: {e}") from None
     finally:
         _config_file.reset(token)
+        _use_dev_stack.reset(dev)
 
 
 def _describe(error: ValidationError, path: Path | None) -> str:

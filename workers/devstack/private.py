@@ -16,8 +16,8 @@ from pathlib import Path
 
 PRIVATE_UMASK = 0o077
 # What the stack keeps in its data directory (sqlite files with their -wal/-shm).
-OURS = ("ledger.sqlite", "temporal.sqlite", "dev-secrets.json", "dev.json", "dev.tmp",
-        "codec.keys", "logs", "store", "erp")
+OURS = ("ledger.sqlite", "temporal.sqlite", "dev-secrets.json", "dev.json", "dev.env",
+        "dev.tmp", "codec.keys", "logs", "store", "erp")
 
 
 def make_private(data_dir: Path) -> None:

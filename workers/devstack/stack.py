@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from workers.config.keyring import new_key_line
-from workers.config.settings import DEV_CODEC_KEYS, Settings
+from workers.config.settings import DEV_CODEC_KEYS, DEV_STACK_ENV, DEV_STACK_INFO, Settings
 from workers.devstack.devserver import DevServerConfig, dev_server_spec
 from workers.devstack.private import make_private
 from workers.devstack.supervisor import ChildSpec
@@ -46,7 +46,8 @@ def _new_secrets() -> dict[str, str]:
             "consumer_secret": f"cs_{secrets.token_hex(20)}",
             "webhook_secret": secrets.token_urlsafe(24),
             "support_token": secrets.token_urlsafe(24),
-            "codec_token": secrets.token_urlsafe(24)}
+            "codec_token": secrets.token_urlsafe(24),
+            "erp_notify_secret": secrets.token_urlsafe(24)}
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class DevSecrets:
     webhook_secret: str
     support_token: str
     codec_token: str  # the Web UI's path to the ingress's codec endpoint
+    erp_notify_secret: str  # Tryton signs its notifications to the ingress with it
 
     @classmethod
     def load_or_create(cls, data_dir: Path) -> DevSecrets:
@@ -196,6 +198,7 @@ class DevStack:
             "WOOERP_INGRESS__HOST": self.ingress_host,
             "WOOERP_INGRESS__PORT": str(self.ports.ingress),
             "WOOERP_SUPPORT__API_TOKEN": s.support_token,
+            "WOOERP_ERP__NOTIFY_SECRET": s.erp_notify_secret,
             # Payload keys: <data_dir>/codec.keys, the settings' default.
             "WOOERP_TEMPORAL__CODEC__ENDPOINT_TOKEN": s.codec_token,
             **({"WOOERP_TEMPORAL__UI_PORT": str(self.temporal.ui_port)}  # the codec's CORS origin
@@ -215,6 +218,15 @@ class DevStack:
             env[f"{store}WEBHOOK_SECRET"] = s.webhook_secret
         return env
 
+    def erp_notify_secret_file(self) -> Path:
+        """The notification secret where the sandbox ERP reads it (0600)."""
+        path = self.data_dir / "erp-notify.secret"
+        if not path.is_file() or path.read_text() != self.secrets.erp_notify_secret:
+            path.touch(mode=0o600)
+            path.chmod(0o600)
+            path.write_text(self.secrets.erp_notify_secret)
+        return path
+
     # children -------------------------------------------------------------------
     def specs(self) -> list[ChildSpec]:
         env = self.product_env()
@@ -231,7 +243,10 @@ class DevStack:
                             log_file=self.logs / "temporal.log"),
             ChildSpec("erp", [WOOERP, "sandbox", "erp", "--port", str(self.ports.erp),
                               "--data-dir", str(self.data_dir / "erp"),
-                              "--templates-dir", str(templates)],
+                              "--templates-dir", str(templates),
+                              # stock, shipments and invoices are pushed to the ingress
+                              "--notify-url", f"{self.ingress_url}/webhooks/erp/tryton",
+                              "--notify-secret-file", str(self.erp_notify_secret_file())],
                       ready=_file_ready(self.erp_json), ready_timeout=180,
                       log_file=self.logs / "erp.log"),
             *store,
@@ -277,9 +292,33 @@ class DevStack:
         return info
 
     def write_dev_json(self) -> Path:
-        path = self.data_dir / "dev.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.describe(), indent=2))
-        tmp.chmod(0o600)
-        os.replace(tmp, path)  # readers never see half a file
+        """dev.json for people, and dev.env, the children's settings, for the
+        commands typed while the stack runs (workers/config/settings.py)."""
+        env = self.data_dir / DEV_STACK_ENV
+        # Settings only: WOOERP_CONFIG (an own store's file) names a source, it
+        # is no setting; a command beside the stack is given its file as usual.
+        settings = {k: v for k, v in self.product_env().items() if k != "WOOERP_CONFIG"}
+        _write_private(env, "".join(f"{k}={_dotenv_value(v)}\n"
+                                    for k, v in sorted(settings.items())))
+        path = self.data_dir / DEV_STACK_INFO
+        # The pid says the stack runs (the settings read dev.env only then).
+        _write_private(path, json.dumps({**self.describe(), "pid": os.getpid()}, indent=2))
         return path
+
+    def remove_dev_json(self) -> None:
+        for name in (DEV_STACK_INFO, DEV_STACK_ENV):
+            (self.data_dir / name).unlink(missing_ok=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    os.replace(tmp, path)  # readers never see half a file
+
+
+def _dotenv_value(value: str) -> str:
+    """Single-quoted, read literally by dotenv and by a shell (`set -a; . dev.env`)."""
+    if "'" in value or "\n" in value:
+        raise ValueError(f"a setting value a .env file cannot hold: {value[:40]!r}")
+    return f"'{value}'"

@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from systems.ledger.store import Ledger
-from workers.ingress import (bearer, codec, kpi_gauges, reconcile_gauges, reports, saga_gauges,
-                             support, webhooks)
+from workers.ingress import (bearer, codec, erp_webhooks, kpi_gauges, reconcile_gauges, reports,
+                             saga_gauges, support, webhooks)
 from workers.ingress.inbox import Inbox
 from workers.sagas.link import SagaLink
 from workers.config.settings import Settings
@@ -69,6 +69,7 @@ def create_app(settings: Settings, *, relay_every: float = 2.0) -> Starlette:
 
     routes = [
         Route("/webhooks/woocommerce/{store}", webhooks.receive, methods=["POST"]),
+        Route("/webhooks/erp/{erp}", erp_webhooks.receive, methods=["POST"]),
         Route("/healthz", healthz),
         Route("/metrics", metrics),
         *support.ROUTES,

@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable
 
 import structlog
 
+from systems.erp.notifications import ErpNotification
 from systems.ledger.models import InboxStatus
 from systems.ledger.store import InboxItem, Ledger
 from systems.woocommerce import mapping
@@ -32,6 +33,10 @@ log = structlog.get_logger("wooerp.ingress")
 MAX_ATTEMPTS = 5  # forwards of one entry that Temporal refused, before it is dead
 FORWARD_TIMEOUT = 10.0  # seconds for everything one delivery sends to Temporal
 UNSIGNED_PREFIX = 256  # bytes kept of a body nobody vouched for
+ERP_TOPIC = "erp."  # ERP notifications are kept as topic "erp.<kind>", store = the ERP's code
+# Store statuses in which WooCommerce took (or gave back) the order's stock:
+# the inventory sync looks at its SKUs again once the saga holds them.
+STOCK_MOVING = ("processing", "on-hold", "completed", "cancelled", "refunded", "failed")
 
 
 class Outcome(Enum):
@@ -73,6 +78,15 @@ class Inbox:
     async def keep(self, store, meta, headers, body) -> int:
         return await self._add(store, meta, headers, body, "received")
 
+    def erp_secret(self) -> str | None:
+        secret = self._settings.erp.notify_secret
+        return secret.get_secret_value() if secret is not None else None
+
+    async def seen(self, source: str, delivery_id: str, topic: str) -> int | None:
+        """The entry already kept for this delivery id (an ERP event id), if any."""
+        return await asyncio.to_thread(self._ledger.inbox_find, store=source,
+                                       delivery_id=delivery_id, topic=topic)
+
     async def reject(self, store, meta, headers, body, reason: str, *,
                      source: str = "unknown") -> int | None:
         """Record refused unauthenticated input: a digest and a prefix, within
@@ -102,7 +116,7 @@ class Inbox:
         entry = await asyncio.to_thread(self._ledger.inbox_get, entry_id)
         if entry is None:
             raise KeyError(f"no inbox entry {entry_id}")
-        if entry.topic not in ORDER_TOPICS:
+        if entry.topic not in ORDER_TOPICS and not entry.topic.startswith(ERP_TOPIC):
             await self._mark(entry_id, "forwarded", f"topic {entry.topic!r} needs no saga")
             return Outcome.FORWARDED
         try:
@@ -137,13 +151,26 @@ class Inbox:
         """What forwarding this delivery does; raises when the body cannot say."""
         if not entry.body_complete:
             raise ValueError("only a prefix of the body was kept")
+        if entry.topic.startswith(ERP_TOPIC):
+            event = ErpNotification.parse(entry.body)
+            return lambda sagas: sagas.relay_erp_event(event)
         doc = payload.parse(entry.body)
         store = entry.store
         if entry.topic == Topic.ORDER_DELETED:  # the body is only {"id": N}
             woo_id = mapping.order_id_from_woo(doc)
             return lambda sagas: sagas.order_trashed(store, woo_id)
         order = mapping.order_from_woo(doc, store=store)
-        return lambda sagas: sagas.forward_order(order)
+
+        async def forward(sagas: SagaClient) -> str:
+            note = await sagas.forward_order(order)
+            skus = sorted({line.sku for line in order.lines if line.sku})
+            if skus and order.woo_status in STOCK_MOVING:
+                try:  # a hint only: the full comparison covers a lost one
+                    await sagas.inventory_changed(store, skus)
+                except Exception as exc:  # noqa: BLE001 - never fails the delivery itself
+                    log.warning("inventory hint not sent", store=store, error=_reason(exc))
+            return note
+        return forward
 
     async def _unreachable(self, entry_id: int, exc: BaseException) -> Outcome:
         self._sagas.reset()
@@ -176,7 +203,7 @@ class Inbox:
         return sent
 
 
-_DROP = {"authorization", "cookie", "x-wc-webhook-signature"}
+_DROP = {"authorization", "cookie", "x-wc-webhook-signature", "x-wooerp-signature"}
 _MAX_HEADERS, _MAX_HEADER_NAME, _MAX_HEADER_VALUE = 40, 64, 512
 
 

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 
+from pydantic_core import to_jsonable_python
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -57,7 +58,9 @@ async def variance(request: Request) -> Response:
     if q.get("format") == "json":
         return JSONResponse({"store": store, "from": str(first), "to": str(last),
                              "days": [d.model_dump(mode="json") for d in days],
-                             "kpis": asdict(figures)})
+                             "kpis": to_jsonable_python(
+                                 {**asdict(figures),
+                                  "inventory_accuracy": figures.inventory_accuracy})})
     return HTMLResponse(render(store=store, first=first, last=last, days=days, kpis=figures,
                                temporal_ui=temporal_ui(settings),
                                namespace=settings.temporal.namespace))

@@ -72,6 +72,15 @@ def chart(days: list[DayReport]) -> str:
     return "".join(parts)
 
 
+def _accuracy(kpis: Kpis) -> str:
+    check = kpis.inventory
+    if check is None or check.accuracy is None:
+        return "not measured yet: no full inventory comparison"
+    return (f"{check.accuracy:.1%} ({check.in_step} of {check.compared} SKUs in step at the "
+            f"full comparison of {check.checked_at:%Y-%m-%d %H:%M} UTC; "
+            f"{check.repaired} repaired)")
+
+
 def render(*, store: str, first: date, last: date, days: list[DayReport], kpis: Kpis,
            temporal_ui: str, namespace: str) -> str:
     unexplained = [d for d in days if not d.unexplained_abs.is_zero()]
@@ -116,7 +125,7 @@ def render(*, store: str, first: date, last: date, days: list[DayReport], kpis: 
         f"<tr><td class='text'>reconciliation exceptions</td><td>{exceptions}</td></tr>"
         f"<tr><td class='text'>commerce vs ERP variance</td><td>{variance or '-'}</td></tr>"
         "<tr><td class='text'>inventory sync accuracy</td>"
-        "<td>not measured: no inventory sync yet</td></tr></table>")
+        f"<td id='inventory-accuracy'>{_accuracy(kpis)}</td></tr></table>")
     out.append('<h2>Variances</h2><table id="variances"><tr><th>day</th><th>order</th>'
                '<th>ERP doc</th><th>component</th><th>commerce</th><th>ERP</th>'
                '<th>difference</th><th>cause</th><th>evidence</th><th>saga</th></tr>')

@@ -10,7 +10,9 @@ from activities import refs
 from activities.contracts import Forwarded
 from canonical.entities import Order
 from workers.config.settings import Settings
+from workers.sagas import starts
 from workers.sagas.client import SagaClient
+from workers.sagas.policies import refund_policy
 
 
 class SagaActivities:
@@ -24,3 +26,10 @@ class SagaActivities:
         note = await sagas.forward_order(order)
         return Forwarded(workflow_id=sagas.order_workflow_id(order.store, order.woo_id),
                          known=known, note=note)
+
+    @activity.defn(name=refs.SAGAS_START_REFUNDS.name)
+    async def start_refunds(self, order: Order) -> int:
+        started = await starts.signal_refunds(
+            activity.client(), order, policy=refund_policy(self._settings, order.store),
+            task_queue=self._settings.temporal.queue(refs.Queue.WORKFLOWS))
+        return len(started)

@@ -28,10 +28,14 @@ from canonical.entities import Disposition, Order, ReturnLine
 from canonical.money import Money
 from workers.config.settings import Settings
 from activities.reconcile_contracts import ReconcileWindow
-from workers.sagas import reconcile, search_attributes, starts, support
+from systems.erp.notifications import ErpNotification
+from workers.sagas import (backfill, erp_events, inventory, reconcile, search_attributes, starts,
+                           support)
 from workers.sagas.connect import connect
 from workers.sagas.outcomes import translated
 from workers.sagas.policies import reconcile_policy, refund_policy, saga_policy
+from workflows.backfill_types import BackfillInput, BackfillProgress
+from workflows.inventory_types import InventoryStatus
 from workflows.order_types import SagaStatus, order_workflow_id
 from workflows.reconcile_types import ReconcilePolicy, ReconcileProgress, ReconcileResult
 from workflows.refund_types import RefundStatus, ReturnStatus
@@ -213,6 +217,27 @@ class SagaClient:
                        if p.HasField("last_access_time") else None)
                 for p in answer.pollers]
 
+    # inventory (workers/sagas/inventory.py) ---------------------------------------------
+    async def inventory_changed(self, store: str, skus: list[str],
+                                occurred_at: datetime | None = None) -> str:
+        """Ask the store's InventorySync to look at these SKUs (signal-with-start)."""
+        with translated():
+            return await inventory.changed(self._client, self.settings, store, skus,
+                                           occurred_at)
+
+    async def inventory_full(self, store: str) -> str:
+        with translated():
+            return await inventory.signal(self._client, self.settings, store, "sync_full")
+
+    async def relay_erp_event(self, event: ErpNotification) -> str:
+        """An ERP notification's signals (workers/sagas/erp_events.py)."""
+        with translated():
+            return await erp_events.relay(self._client, self.settings, event)
+
+    async def inventory_status(self, store: str) -> InventoryStatus:
+        with translated():
+            return await inventory.status(self._client, store)
+
     # visibility -----------------------------------------------------------------------
     async def count(self, query: str) -> int:
         """How many sagas match a visibility query (scope it with `workflow_queue`)."""
@@ -272,6 +297,27 @@ class SagaClient:
     async def reconcile_schedules(self, store: str) -> list[reconcile.ScheduleInfo]:
         with translated():
             return await reconcile.schedules(self._client, store)
+
+    # backfill -------------------------------------------------------------------------
+    async def start_backfill(self, inp: BackfillInput) -> tuple[str, str]:
+        """Start the range's backfill, or attach to it: (workflow id, started |
+        attached | finished)."""
+        with translated():
+            return await backfill.start_or_attach(self._client, inp,
+                                                  task_queue=self.workflow_queue)
+
+    async def backfill_progress(self, workflow_id: str) -> BackfillProgress:
+        with translated():
+            return await backfill.progress(self._client, workflow_id)
+
+    async def backfill_control(self, workflow_id: str, action: str) -> BackfillProgress:
+        """pause, resume or cancel; raises outcomes.Refused when the backfill says no."""
+        with translated():
+            return await backfill.control(self._client, workflow_id, action)
+
+    async def backfill_running(self, workflow_id: str) -> bool:
+        with translated():
+            return await backfill.running(self._client, workflow_id)
 
 
 async def _listed(client: Client, query: str, limit: int) -> AsyncIterator:

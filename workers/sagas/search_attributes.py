@@ -34,6 +34,9 @@ SEARCH_ATTRIBUTES: tuple[SearchAttributeKey, ...] = (
     search.ERP_DOCUMENT,
     search.ORDER_TOTAL,
     search.STAGE_SINCE,
+    search.BACKFILL_RANGE,
+    search.BACKFILL_STATE,
+    search.BACKFILL_SEEN,
 )
 
 # The names `temporal server start-dev --search-attribute` accepts.

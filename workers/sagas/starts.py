@@ -86,3 +86,27 @@ async def signal_trashed(client: Client, store: str, woo_order_id: int) -> Forwa
             raise
         return Forwarded(f"no open saga {wid}; trash kept for the record")
     return Forwarded(f"signalled {wid}: order in trash")
+
+
+async def hand_over_historical(client: Client, order: Order, *, backfill_id: str,
+                               policy: SagaPolicy | None = None,
+                               task_queue: str = Queue.WORKFLOWS.value) -> bool:
+    """A backfill's signal-with-start: the same business key as a webhook's, so
+    an order with a saga (running or closed) never gets a second one; a new
+    saga is historical and tells `backfill_id` when its sale is booked.
+    True when this call started the saga."""
+    wid = order_workflow_id(order.store, order.woo_id)
+    try:
+        handle = await client.start_workflow(
+            OrderSaga.run,
+            OrderSagaInput(store=order.store, woo_order_id=order.woo_id,
+                           policy=policy or SagaPolicy(), historical=True,
+                           backfill_id=backfill_id),
+            id=wid, task_queue=task_queue,
+            start_signal="woo_order_updated", start_signal_args=[order],
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            rpc_timeout=timedelta(seconds=10))
+    except WorkflowAlreadyStartedError:
+        return False  # closed already: the order was handled before
+    response = getattr(handle, "_start_workflow_response", None)
+    return bool(getattr(response, "started", True))

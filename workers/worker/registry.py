@@ -14,14 +14,20 @@ from typing import Any
 
 from activities.refs import Queue
 from activities.erp import ErpActivities
+from activities.inventory import (InventoryErpActivities, InventoryLedgerActivities,
+                                  InventoryStoreActivities)
 from activities.ledger import LedgerActivities
 from activities.ping import PingActivities
 from activities.reconcile import (ReconcileErpActivities, ReconcileLedgerActivities,
                                   ReconcileStoreActivities)
 from activities.woocommerce import WooActivities
 from workers.sagas.activities import SagaActivities
+from workers.sagas.backfill_activities import BackfillActivities
+from workers.sagas.inventory import InventorySagaActivities
 from workers.sagas.reconcile_activities import ReconcileSagaActivities
 from workers.worker.resources import Resources
+from workflows.backfill import BackfillWorkflow
+from workflows.inventory import InventorySync
 from workflows.order_saga import OrderSaga
 from workflows.ping import PingWorkflow
 from workflows.reconcile import ReconcileTick, ReconcileWorkflow
@@ -37,25 +43,32 @@ WORKFLOWS: list[type] = [
     PingWorkflow,
     ReconcileWorkflow,
     ReconcileTick,
+    InventorySync,
+    BackfillWorkflow,
 ]
 
 ACTIVITIES: dict[Queue, list[ActivityFactory]] = {
     Queue.WOOCOMMERCE: [
         lambda r: activities_of(WooActivities(r.woo_clients)),
         lambda r: activities_of(ReconcileStoreActivities(r.woo_clients, r.ledger)),
+        lambda r: activities_of(InventoryStoreActivities(r.woo_clients)),
     ],
     Queue.ERP: [
         lambda r: activities_of(ErpActivities(r.erp)),
         lambda r: activities_of(ReconcileErpActivities(r.erp, r.ledger)),
+        lambda r: activities_of(InventoryErpActivities(r.erp)),
     ],
     Queue.LEDGER: [
         lambda r: activities_of(LedgerActivities(r.ledger)),
         lambda r: activities_of(PingActivities(r.ledger)),
         lambda r: activities_of(ReconcileLedgerActivities(r.ledger)),
+        lambda r: activities_of(InventoryLedgerActivities(r.ledger)),
     ],
     Queue.SAGAS: [
         lambda r: activities_of(SagaActivities(r.settings)),
         lambda r: activities_of(ReconcileSagaActivities(r.settings, r.ledger)),
+        lambda r: activities_of(InventorySagaActivities(r.settings)),
+        lambda r: activities_of(BackfillActivities(r.settings, r.woo_clients, lambda: r.erp)),
     ],
 }
 

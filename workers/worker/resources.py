@@ -1,7 +1,8 @@
 """What activities need at run time, created once per worker process.
 
-Each resource is built on first use, so a worker that serves only the ERP
-queue never opens the ledger, and closed once at shutdown.
+Each resource is built on first use, so a worker that serves only the store
+queue never opens the ERP, and closed once at shutdown. The ERP adapter keeps
+its SKU -> product ids in the ledger's id map, so it opens the ledger too.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functools import cached_property
 from systems.erp.port import ErpPort
 from systems.erp.tryton.adapter import TrytonErp
 from systems.ledger import Ledger
+from systems.ledger.product_ids import LedgerProductIds
 from systems.woocommerce.client import WooClient
 from workers.config.settings import Settings
 
@@ -37,8 +39,10 @@ class Resources:
     def erp(self) -> ErpPort:
         cfg = self.settings.erp
         password = cfg.password.get_secret_value() if cfg.password else ""
+        # SKU -> product ids live in the ledger, shared by every worker process.
         return TrytonErp.connect(cfg.url, cfg.database, cfg.user, password,
-                                 timeout=cfg.timeout_seconds)
+                                 timeout=cfg.timeout_seconds,
+                                 product_ids=LedgerProductIds(self.ledger))
 
     def close(self) -> None:
         if "ledger" in self.__dict__:

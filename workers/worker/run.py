@@ -22,6 +22,7 @@ from workers.worker import registry
 from workers.config.logs import get_logger
 from workers.worker.resources import Resources
 from workers.config.settings import Settings
+from workers.sagas import inventory
 from workers.sagas.connect import connect
 
 log = get_logger(__name__)
@@ -38,9 +39,15 @@ def build_workers(
     *,
     workflows: Iterable[type] | None = None,
     activities: dict[Queue, list[registry.ActivityFactory]] | None = None,
+    queues: Iterable[Queue] | None = None,
 ) -> tuple[list[Worker], list[ThreadPoolExecutor]]:
-    """One Worker per task queue that has something to run."""
+    """One Worker per task queue that has something to run; with `queues`,
+    for those queues only (a process per queue where one must not share
+    its CPU with the others, e.g. `sagas` beside the workflows)."""
+    polled = set(Queue) if queues is None else set(queues)
     workflows = list(registry.WORKFLOWS if workflows is None else workflows)
+    if Queue.WORKFLOWS not in polled:
+        workflows = []
     activities = registry.ACTIVITIES if activities is None else activities
     grace = timedelta(seconds=settings.temporal.graceful_shutdown_seconds)
     workers: list[Worker] = []
@@ -59,7 +66,7 @@ def build_workers(
                               sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
                               graceful_shutdown_timeout=grace))
     for queue, functions in by_queue.items():
-        if not functions:
+        if not functions or queue not in polled:
             continue
         # Sync activities (SQLAlchemy, the woocommerce client) run in this pool.
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"act-{queue.value}")
@@ -72,9 +79,22 @@ def build_workers(
     return workers, executors
 
 
+async def _start_inventory_syncs(client: Client, settings: Settings) -> None:
+    """Each store's InventorySync runs while any worker does: its hourly full
+    comparison must not wait for a first ERP notification. A failure is
+    logged, never fatal: the next worker start, or the first event, starts it."""
+    for store in settings.stores:
+        try:
+            await inventory.ensure_running(client, settings, store)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("inventory sync not started", store=store, error=str(exc)[:200])
+
+
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
-                     client: Client | None = None, install_signal_handlers: bool = True) -> None:
-    """Run until `stop` is set (or SIGTERM/SIGINT), then shut down gracefully."""
+                     client: Client | None = None, install_signal_handlers: bool = True,
+                     queues: Iterable[Queue] | None = None) -> None:
+    """Run until `stop` is set (or SIGTERM/SIGINT), then shut down gracefully;
+    `queues`: poll only those (default: every queue)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM) if install_signal_handlers else ()
@@ -84,13 +104,16 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
     executors: list[ThreadPoolExecutor] = []
     try:
         client = client or await connect(settings.temporal)
-        workers, executors = build_workers(client, settings, resources)
+        workers, executors = build_workers(client, settings, resources, queues=queues)
         runs = [asyncio.create_task(w.run(), name=f"worker:{w.task_queue}") for w in workers]
         log.info("worker running", address=settings.temporal.address,
                  task_queues=[w.task_queue for w in workers])
+        # In the background: the workers poll whatever Temporal takes to answer it.
+        syncs = asyncio.create_task(_start_inventory_syncs(client, settings))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({stopping, *runs}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
+        syncs.cancel()
         log.info("worker stopping")
         await asyncio.gather(*(w.shutdown() for w in workers if w.is_running),
                              return_exceptions=True)

@@ -15,12 +15,13 @@ from canonical.entities import Address, Customer, Order, RefundLine
 from canonical.erp import CreditNote, ErpSale
 from canonical.money import Money
 from systems.erp.errors import ErpNotFound, ErpRejectedError, ErpUnknownSku
-from systems.erp.port import ErpProduct, ErpSalesPage
+from systems.erp.port import ErpProduct, ErpSalesPage, ProductIds, SaleToLink
 from systems.erp.tryton import accept
 from systems.erp.tryton.cancellation import SaleCancellation
 from systems.erp.tryton.documents import Documents
 from systems.erp.tryton.listing import SaleListing
 from systems.erp.tryton.parties import Parties
+from systems.erp.tryton.linking import link_by_number
 from systems.erp.tryton.products import Products
 from systems.erp.tryton.refunds import Refunds
 from systems.erp.tryton.rpc import DEFAULT_TIMEOUT_S, ErpMethodRefused, TrytonRpc
@@ -31,8 +32,9 @@ PRICE_DIGITS = Decimal("0.0001")  # sale.line unit_price digits
 
 class TrytonErp:
     def __init__(self, rpc: TrytonRpc, *, warehouse: int | None = None,
-                 one_call: bool = True):
+                 one_call: bool = True, product_ids: ProductIds | None = None):
         self.rpc = rpc
+        self._product_ids = product_ids
         self._one_call = one_call  # try wooerp_link's one-call acceptance first
         self.parties = Parties(rpc)
         self.documents = Documents(rpc)
@@ -43,10 +45,10 @@ class TrytonErp:
     @classmethod
     def connect(cls, url: str, database: str, user: str, password: str, *,
                 timeout: float = DEFAULT_TIMEOUT_S, warehouse: int | None = None,
-                one_call: bool = True) -> TrytonErp:
+                one_call: bool = True, product_ids: ProductIds | None = None) -> TrytonErp:
         """Build an adapter; it logs in lazily on its first call."""
         return cls(TrytonRpc(url, database, user, password, timeout=timeout),
-                   warehouse=warehouse, one_call=one_call)
+                   warehouse=warehouse, one_call=one_call, product_ids=product_ids)
 
     @classmethod
     def from_password_file(cls, url: str, database: str, user: str, password_file: str | Path,
@@ -68,19 +70,25 @@ class TrytonErp:
     async def stock_levels(self, skus: Iterable[str], forecast: bool = False) -> dict[str, Decimal]:
         return await (await self.products()).stock(skus, forecast=forecast)
 
+    async def available_stock(self, skus: Iterable[str] | None) -> dict[str, Decimal]:
+        return await (await self.products()).available(skus)
+
     async def products(self) -> Products:
         if self._products is None:
             await self.rpc.ensure_login()
             company, = await self.rpc.read("company.company", [self.rpc.context["company"]],
                                           ["currency"])
             currency = await self.documents.currency_code(company["currency"])
-            self._products = Products(self.rpc, currency, self._warehouse)
+            self._products = Products(self.rpc, currency, self._warehouse, self._product_ids)
         return self._products
 
     # sales ---------------------------------------------------------------------------
     async def get_sale(self, external_ref: str) -> ErpSale | None:
         sale_id = await self.documents.find_sale(external_ref)
         return await self.documents.read_sale(sale_id) if sale_id else None
+
+    async def link_sales(self, wanted: Sequence[SaleToLink]) -> list[str]:
+        return await link_by_number(self.rpc, self.documents, wanted)
 
     async def list_sales(self, *, prefix: str | None = None, refs: Sequence[str] | None = None,
                          created_from: datetime | None = None,
