@@ -18,6 +18,7 @@ from temporalio import workflow
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
+from activities.refs import Queue
 from systems.woocommerce.client import Page
 from systems.woocommerce.errors import WooRetryableError, WooUnexpectedResponse
 from workers.config.settings import Settings
@@ -25,6 +26,8 @@ from workers.sagas.backfill_activities import BackfillActivities
 from workers.sagas.client import SagaClient
 from workers.sagas.outcomes import Refused
 from workers.worker.registry import activities_of
+from workers.worker.resources import Resources
+from workers.worker.run import build_workers
 from workflows.backfill import BackfillWorkflow
 from workflows.backfill_types import (BackfillInput, BackfillPolicy, BackfillProgress,
                                       SagaSettled, backfill_workflow_id)
@@ -291,3 +294,37 @@ async def test_the_next_call_s_first_page_is_read_while_the_last_one_is_handed_o
     assert (result.phase, result.started, result.booked) == ("done", 20, 20)
     assert store.calls == result.pages >= 4  # every page read once
     assert asked_by[:3] == [asked_by[0]] * 3  # pages 1, 2, and 3 for the next call
+
+
+async def test_a_backfill_pages_on_the_sagas_queue_not_behind_the_sagas_it_starts(
+        temporal_client):
+    """The worker runs BackfillWorkflow on the `sagas` queue, and the CLI starts
+    it there: its next page is not a workflow task queued behind those of the
+    sagas it just started on `orders`."""
+    n = name()
+    settings = Settings(temporal={"deployment": n})
+    store = FakeStore(orders(3))
+    workers, pools = build_workers(
+        temporal_client, settings, Resources(settings), queues=[Queue.SAGAS],
+        activities={Queue.SAGAS: [lambda r: activities_of(BackfillActivities(settings,
+                                                                             {n: store}))]})
+    sagas = Worker(temporal_client, task_queue=f"orders@{n}", workflows=[SagaStandIn])
+    inp = BackfillInput(store=n, first_day=FIRST, last_day=LAST, start=START, end=END,
+                        policy=BackfillPolicy(rate=1000, window=10))
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            for w in [*workers, sagas]:
+                await stack.enter_async_context(w)
+            wid, how = await SagaClient(temporal_client, settings).start_backfill(inp)
+            handle = temporal_client.get_workflow_handle(wid, result_type=BackfillProgress)
+            p = await until(handle, lambda p: p.started == 3)
+            assert (how, p.phase, p.in_flight) == ("started", "draining", 3)
+            assert (await handle.describe()).task_queue == f"sagas@{n}"
+            saga = await temporal_client.get_workflow_handle(f"order:{n}:1001").describe()
+            assert saga.task_queue == f"orders@{n}"
+            await release(temporal_client, n, [1001, 1002, 1003])
+            result = await handle.result()
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+    assert (result.phase, result.booked) == ("done", 3)

@@ -303,8 +303,9 @@ class SagaClient:
         """Start the range's backfill, or attach to it: (workflow id, started |
         attached | finished)."""
         with translated():
-            return await backfill.start_or_attach(self._client, inp,
-                                                  task_queue=self.workflow_queue)
+            # On the sagas queue's worker: see registry.ORCHESTRATORS.
+            return await backfill.start_or_attach(
+                self._client, inp, task_queue=self.settings.temporal.queue(Queue.SAGAS))
 
     async def backfill_progress(self, workflow_id: str) -> BackfillProgress:
         with translated():

@@ -1,5 +1,6 @@
-"""Everything a wooerp worker runs: one list of workflows, and per task queue
-one list of activity factories.
+"""Everything a wooerp worker runs: one list of workflows, the orchestrating
+workflows of an activity queue, and per task queue one list of activity
+factories.
 
 A factory takes the worker's `Resources` and returns activity callables,
 usually the bound methods of an activities class built on those resources:
@@ -46,6 +47,14 @@ WORKFLOWS: list[type] = [
     InventorySync,
     BackfillWorkflow,
 ]
+
+# Workflows that start many others run on an activity queue's worker instead:
+# a backfill's next page must not queue behind the workflow tasks of the
+# thousand sagas it just started (hand-over rate 0.35 -> 0.7 of plain paging).
+# BackfillWorkflow stays in WORKFLOWS for runs started on `orders` before.
+ORCHESTRATORS: dict[Queue, list[type]] = {
+    Queue.SAGAS: [BackfillWorkflow],
+}
 
 ACTIVITIES: dict[Queue, list[ActivityFactory]] = {
     Queue.WOOCOMMERCE: [

@@ -45,6 +45,7 @@ def build_workers(
     for those queues only (a process per queue where one must not share
     its CPU with the others, e.g. `sagas` beside the workflows)."""
     polled = set(Queue) if queues is None else set(queues)
+    orchestrators = registry.ORCHESTRATORS if workflows is None else {}
     workflows = list(registry.WORKFLOWS if workflows is None else workflows)
     if Queue.WORKFLOWS not in polled:
         workflows = []
@@ -73,6 +74,8 @@ def build_workers(
         executors.append(pool)
         workers.append(Worker(
             client, task_queue=settings.temporal.queue(queue), activities=functions,
+            workflows=orchestrators.get(queue, []),
+            sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
             activity_executor=pool, max_concurrent_activities=threads,
             max_task_queue_activities_per_second=settings.temporal.activities_per_second.for_queue(queue),
             graceful_shutdown_timeout=grace))
