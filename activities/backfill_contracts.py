@@ -17,7 +17,7 @@ class BackfillPolicy(BaseModel):
     window: int = Field(20, ge=1, le=100_000)  # order sagas in flight (not yet booked/parked)
     per_page: int = Field(100, ge=1, le=100)  # WooCommerce's maximum
     pages_per_call: int = Field(5, ge=1, le=50)  # pages one activity call may read
-    concurrency: int = Field(32, ge=1, le=256)  # signal-with-starts at once
+    concurrency: int = Field(100, ge=1, le=256)  # signal-with-starts at once: a page
     pages_per_run: int = Field(200, ge=1)  # continue-as-new after this many pages
     max_attempts: int = Field(20, ge=1, le=100)  # per page call, before the backfill fails
     # A slot whose saga never says it settled (terminated by hand) is given
