@@ -13,6 +13,11 @@ measurement has its own range.
     store). Handed over = from the backfill's start to the last of its
     sagas' starts, both as the Temporal server recorded them (not when a
     progress query, answered by a worker busy with the new sagas, says so).
+    Each latency runs twice: "sagas booking beside it" (the sagas start
+    booking on the same two cores as the hand-over, as in production on one
+    box), then "hand-over alone" (the worker process of the other queues is
+    stopped with SIGSTOP until the last saga started, so the figure is the
+    paging and hand-over the goal is about, not the CPU the bookings take).
 (b) end to end: orders booked per second (every sale accepted by Tryton)
     by a backfill of window 20, against the direct ERP calls of
     bench.acceptance (bench/direct.py) for orders of the same shape, C at a
@@ -24,11 +29,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import signal
 import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import httpx
 
@@ -134,10 +142,25 @@ async def drained(sagas: SagaClient, day: date, limit: float = 600) -> None:
 SPLIT = [["orders", "woocommerce", "erp", "ledger"], ["sagas"]]
 
 
+@contextlib.contextmanager
+def held(pid: int | None) -> Iterator[None]:
+    """The process stopped (SIGSTOP) while the block runs, then continued."""
+    if pid is None:
+        yield
+        return
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
 async def main_async(n: int, n_book: int, concurrency: int, seed: int, parts: str,
                      latencies: list[int], split: bool) -> None:
-    days = {"fast": date(2021, 1, 4), "slow": date(2021, 1, 5), "book": date(2021, 1, 6),
-            "direct": date(2021, 1, 7)}
+    runs_a = len(latencies) * (2 if split else 1) if "a" in parts else 0
+    # One business day per measured set, so each has its own range.
+    days = {f"a{i}": date(2021, 2, 1) + timedelta(days=i) for i in range(runs_a)}
+    days |= {"book": date(2021, 1, 6), "direct": date(2021, 1, 7)}
     with tempfile.TemporaryDirectory() as tmp:
         async with bench_stack(Path(tmp), queues=SPLIT if split else None) as stack:
             print("workers: " + (" + ".join("/".join(q) for q in SPLIT) if split
@@ -145,12 +168,12 @@ async def main_async(n: int, n_book: int, concurrency: int, seed: int, parts: st
             dev = stack.dev
             shop = Shop(dev.store_url, dev.secrets.consumer_key, dev.secrets.consumer_secret)
             shop.prepare()
-            wanted = {*(("fast", "slow") if "a" in parts else ()),
+            wanted = {*(k for k in days if k.startswith("a")),
                       *(("book", "direct") if "b" in parts else ())}
             sets = {k: await asyncio.to_thread(seed_day, shop, dev.store_url, day,
                                                n_book if k in ("book", "direct") else n, seed)
                     for k, day in days.items() if k in wanted}
-            print("seeded " + ", ".join(f"{k} {len(v)}" for k, v in sets.items()))
+            print("seeded " + ", ".join(f"{days[k]} {len(v)}" for k, v in sets.items()))
             woo, sagas = stack.woo(), await SagaClient.connect(dev.settings)
             while not (await sagas.task_queue_pollers(Queue.WORKFLOWS)
                        and await sagas.task_queue_pollers(Queue.SAGAS)):
@@ -176,20 +199,30 @@ async def main_async(n: int, n_book: int, concurrency: int, seed: int, parts: st
                 await drained(sagas, days["book"])
             await erp.aclose()
             faults = f"{dev.store_url}/__sandbox/faults"
-            runs = list(zip(("fast", "slow"), latencies if "a" in parts else []))
-            for n_run, (key, latency) in enumerate(runs, start=1):
-                label = f"{latency / 1000:g} s page latency" if latency else "full speed"
+            # Beside first, then alone: the held run also holds the first's
+            # bookings, so only a beside run after another needs a drain.
+            runs = [(latency, hold) for latency in latencies
+                    for hold in ((False, True) if split else (False,))]
+            measured: list[date] = []
+            for key, (latency, hold) in zip([f"a{i}" for i in range(runs_a)], runs):
+                day = days[key]
+                label = (f"{latency / 1000:g} s page latency" if latency else "full speed") + \
+                    (", hand-over alone" if hold else ", sagas booking beside it" if split else "")
+                if measured and not hold:
+                    for earlier in measured:
+                        await drained(sagas, earlier)
                 httpx.put(faults, json={"latency_ms": latency, "rest_path": r"^orders$"},
                           timeout=30)
                 try:
-                    seen, plain_s = await asyncio.to_thread(plain_paging, woo, days[key])
-                    p, seen_s = await run_backfill(sagas, days[key], len(sets[key]),
-                                                   window=len(sets[key]) + 1, until="started")
+                    with held(stack.pid("worker") if hold else None):
+                        seen, plain_s = await asyncio.to_thread(plain_paging, woo, day)
+                        p, seen_s = await run_backfill(sagas, day, len(sets[key]),
+                                                       window=len(sets[key]) + 1,
+                                                       until="started")
                 finally:
                     httpx.delete(faults, timeout=30)
-                bf_s = await handed_over_seconds(sagas, days[key], [o["id"] for o in sets[key]])
-                if n_run < len(runs):
-                    await drained(sagas, days[key])
+                measured.append(day)
+                bf_s = await handed_over_seconds(sagas, day, [o["id"] for o in sets[key]])
                 plain_rate, bf_rate = seen / plain_s, p.started / bf_s
                 print(f"(a) {label}: plain paging {seen} orders {plain_rate:.0f}/s; backfill "
                       f"handed {p.started} to sagas {bf_rate:.0f}/s; ratio "
