@@ -49,26 +49,29 @@ class Products:
             for sku in wanted & self._cache.keys():
                 if known.get(sku) != self._cache[sku].product.id:
                     del self._cache[sku]  # forgotten or re-mapped by someone else
-        missing = wanted - self._cache.keys()
-        by_id = {known[sku]: sku for sku in missing if sku in known}
+        # This call's answer is its own: a concurrent call that read the map
+        # before this one remembered a SKU drops it from the cache, and must
+        # not take it out of what this call found (the SKU would read as unmapped).
+        found = {sku: self._cache[sku] for sku in wanted if sku in self._cache}
+        by_id = {known[sku]: sku for sku in wanted - found.keys() if sku in known}
         if by_id:
             rows = await self.rpc.search_read(
                 "product.product", [["id", "in", sorted(by_id)]], _FIELDS)
             for row in rows:
                 if row["code"] == by_id[row["id"]]:
-                    self._cache[row["code"]] = await self._info(row)
-        stale = [sku for sku in by_id.values() if sku not in self._cache]
+                    found[row["code"]] = self._cache[row["code"]] = await self._info(row)
+        stale = [sku for sku in by_id.values() if sku not in found]
         if stale:  # deleted, deactivated or recoded since it was remembered
             await asyncio.to_thread(self._ids.forget, stale)
-        missing = wanted - self._cache.keys()
+        missing = wanted - found.keys()
         if missing:
             rows = await self.rpc.search_read(
                 "product.product", [["code", "in", sorted(missing)]], _FIELDS)
             for row in rows:
-                self._cache[row["code"]] = await self._info(row)
+                found[row["code"]] = self._cache[row["code"]] = await self._info(row)
                 if self._ids is not None:
                     await asyncio.to_thread(self._ids.remember, row["code"], row["id"])
-        return {sku: self._cache[sku] for sku in wanted if sku in self._cache}
+        return found
 
     async def by_sku(self, sku: str) -> ProductInfo | None:
         return (await self.by_skus([sku])).get(sku)
