@@ -2,7 +2,7 @@
 """Install everything wooerp needs into ./.venv, then run one job in it.
 
     python3 bootstrap.py demo [args]   # the embedded stack + demo traffic
-    python3 bootstrap.py test [args]   # the whole test suite
+    python3 bootstrap.py test [args]   # the whole test suite (args: pytest's, one process)
     python3 bootstrap.py wooerp ...    # any CLI command
 
 Only the standard library is used here, because this runs before anything
@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".wooerp-installed"
+WHOLE_SUITE = ["-n", "2", "--dist", "loadgroup"]
 
 
 def _fingerprint() -> str:
@@ -50,7 +51,10 @@ def main(argv: list[str]) -> int:
     ensure_installed()
     job, rest = argv[0], argv[1:]
     if job == "test":
-        cmd = [str(BIN / "python"), "-m", "pytest", *rest]
+        # The whole suite runs in two processes, the e2e package in one and the
+        # rest in the other (tests/conftest.py groups them), each in collection
+        # order with its own Temporal, Tryton and store; with arguments, one process.
+        cmd = [str(BIN / "python"), "-m", "pytest", *(rest or WHOLE_SUITE)]
     elif job == "demo":
         cmd = [str(BIN / "wooerp"), "demo", *rest]
     else:
