@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".wooerp-installed"
-WHOLE_SUITE = ["-n", "2", "--dist", "loadgroup"]
+WHOLE_SUITE = ["-n", "2"]
 
 
 def _fingerprint() -> str:

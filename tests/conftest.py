@@ -1,6 +1,4 @@
 """Shared fixtures live in tests/fixtures/, one module per real piece."""
-import pytest
-
 pytest_plugins = [
     "tests.fixtures.repo_only",
     "tests.fixtures.temporal",
@@ -10,11 +8,17 @@ pytest_plugins = [
 ]
 
 
-def pytest_collection_modifyitems(items) -> None:
-    """Two groups for `-n 2 --dist loadgroup` (bootstrap.py test): the e2e
-    package, and everything else. Each group runs in one process, in
-    collection order, so tests that share a session's Tryton, store and
-    Temporal see each other's leftovers exactly as in a run in one process."""
-    for item in items:
-        e2e = item.nodeid.startswith("tests/e2e/")
-        item.add_marker(pytest.mark.xdist_group("e2e" if e2e else "rest"))
+def pytest_xdist_make_scheduler(config, log):
+    """Two work units for `-n 2` (bootstrap.py test): the e2e package, and
+    everything else. Each runs in one process, in collection order, so tests
+    that share a session's Tryton, store and Temporal see each other's
+    leftovers exactly as in a run in one process. (xdist's own loadgroup
+    cannot do it: it renames node ids through an attribute pytest 9 no longer
+    reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByPackage(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "e2e" if nodeid.startswith("tests/e2e/") else "rest"
+
+    return ByPackage(config, log)
