@@ -19,6 +19,7 @@ REFUND_DONE = {"completed", "rejected", "needs_attention", "resolved"}
 RETURN_DONE = {"closed", "rejected", "needs_attention"}
 # Stages in which the ERP sale exists but the warehouse has not shipped it.
 CANCELLABLE = {"writing_back", "awaiting_shipment"}
+BEFORE_SALE = {"starting", "awaiting_payment", "validating", "awaiting_erp"}
 PLAIN_SKUS = ("WOO-TSHIRT", "WOO-HOODIE", "WOO-POSTER", "WOO-CAP-BLUE", "WOO-MUG")
 POLL_SECONDS = 0.5
 
@@ -95,8 +96,12 @@ class Driver:
     async def cancelled(self, o: Outcome) -> None:
         """Cancel in the store once the ERP sale exists, before the warehouse ships."""
         await self._place(o, {"WOO-TSHIRT": 1})
+        # The ERP document is known a moment before the saga leaves awaiting_erp
+        # (it records the acceptance first): wait for the stage, not the document.
         saga = await self._poll(o, "ERP sale", lambda: self._order_status(o),
-                                lambda s: s["erp_document"] is not None or s["stage"] in ORDER_DONE)
+                                lambda s: (s["erp_document"] is not None
+                                           and s["stage"] not in BEFORE_SALE)
+                                or s["stage"] in ORDER_DONE)
         if saga["stage"] not in CANCELLABLE:
             raise DemoTimeout(f"could not cancel before shipment: the saga was already "
                               f"{saga['stage']} (raise --ship-delay)")
