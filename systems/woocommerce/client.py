@@ -22,6 +22,7 @@ from systems.woocommerce.errors import (WooUnexpectedResponse, from_transport,
                                         raise_for_response)
 
 BATCH_LIMIT = 100  # WooCommerce rejects bigger batches with 413
+SKU_PAGES = 5  # pages read per chunk of SKUs, whatever the store says it has
 WOO_DATE = "%Y-%m-%dT%H:%M:%S"
 
 
@@ -229,14 +230,14 @@ class WooClient:
         wanted, found = sorted(set(skus)), []
         for start in range(0, len(wanted), chunk):
             part = wanted[start:start + chunk]
-            page = 1
-            while True:
+            # A SKU names one product or variation, so a chunk fits one page;
+            # the store's X-WP-TotalPages is believed up to SKU_PAGES only.
+            for page in range(1, SKU_PAGES + 1):
                 result = self._page("products", {"sku": ",".join(part), "per_page": 100,
                                                   "page": page})
                 found += [p for p in result.items if p.get("sku") in part]
                 if page >= result.total_pages or not result.items:
                     break
-                page += 1
         return found
 
     def update_stock(self, update: StockUpdate) -> dict[str, Any]:
