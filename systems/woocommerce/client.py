@@ -23,6 +23,7 @@ from systems.woocommerce.errors import (WooUnexpectedResponse, from_transport,
 
 BATCH_LIMIT = 100  # WooCommerce rejects bigger batches with 413
 SKU_PAGES = 5  # pages read per chunk of SKUs, whatever the store says it has
+MAX_COUNT = 10**9  # X-WP-Total and X-WP-TotalPages are believed up to this
 WOO_DATE = "%Y-%m-%dT%H:%M:%S"
 
 
@@ -60,6 +61,20 @@ def _param(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _header_count(resp: requests.Response, name: str, default: int) -> int:
+    """A paging header as a bounded count; one that is not a number is an
+    answer WooCommerce did not send (a proxy rewrote it), retried as such."""
+    value = resp.headers.get(name)
+    if value is None:
+        return default
+    try:
+        count = int(value.strip())
+    except ValueError:
+        raise WooUnexpectedResponse(f"{name} is not a number: {value[:40]!r}",
+                                    resp.status_code) from None
+    return max(0, min(count, MAX_COUNT))
 
 
 class WooClient:
@@ -102,8 +117,10 @@ class WooClient:
     def _page(self, endpoint: str, params: dict[str, Any]) -> Page:
         resp = self._call("GET", endpoint, params=params)
         items = self._json(resp)
-        return Page(items, int(resp.headers.get("X-WP-Total", len(items))),
-                    int(resp.headers.get("X-WP-TotalPages", 1)))
+        if not isinstance(items, list):  # a proxy's or plugin's JSON, not the collection
+            raise WooUnexpectedResponse(f"not a list: {str(items)[:120]!r}", resp.status_code)
+        return Page(items, _header_count(resp, "X-WP-Total", len(items)),
+                    _header_count(resp, "X-WP-TotalPages", 1))
 
     # -- orders ---------------------------------------------------------------------
     def get_order(self, order_id: int) -> dict[str, Any]:
