@@ -18,6 +18,7 @@ measurement has its own range.
     box), then "hand-over alone" (the worker process of the other queues is
     stopped with SIGSTOP until the last saga started, so the figure is the
     paging and hand-over the goal is about, not the CPU the bookings take).
+    `--runs alone` (or `beside`) measures only one of the two.
 (b) end to end: orders booked per second (every sale accepted by Tryton)
     by a backfill of window 20, against the direct ERP calls of
     bench.acceptance (bench/direct.py) for orders of the same shape, C at a
@@ -156,8 +157,9 @@ def held(pid: int | None) -> Iterator[None]:
 
 
 async def main_async(n: int, n_book: int, concurrency: int, seed: int, parts: str,
-                     latencies: list[int], split: bool) -> None:
-    runs_a = len(latencies) * (2 if split else 1) if "a" in parts else 0
+                     latencies: list[int], split: bool, holds: tuple[bool, ...]) -> None:
+    holds = holds if split else (False,)
+    runs_a = len(latencies) * len(holds) if "a" in parts else 0
     # One business day per measured set, so each has its own range.
     days = {f"a{i}": date(2021, 2, 1) + timedelta(days=i) for i in range(runs_a)}
     days |= {"book": date(2021, 1, 6), "direct": date(2021, 1, 7)}
@@ -199,10 +201,11 @@ async def main_async(n: int, n_book: int, concurrency: int, seed: int, parts: st
                 await drained(sagas, days["book"])
             await erp.aclose()
             faults = f"{dev.store_url}/__sandbox/faults"
-            # Beside first, then alone: the held run also holds the first's
-            # bookings, so only a beside run after another needs a drain.
-            runs = [(latency, hold) for latency in latencies
-                    for hold in ((False, True) if split else (False,))]
+            # Beside first, then alone (--runs): the held run also holds the
+            # first's bookings, so only a beside run after another needs a
+            # drain. A held run after a beside one shares the server with that
+            # run's frozen sagas (their timeouts fire); `--runs alone` has none.
+            runs = [(latency, hold) for latency in latencies for hold in holds]
             measured: list[date] = []
             for key, (latency, hold) in zip([f"a{i}" for i in range(runs_a)], runs):
                 day = days[key]
@@ -239,13 +242,20 @@ def main() -> None:
     parser.add_argument("--parts", default="ab", help="a: paging, b: end to end (default both)")
     parser.add_argument("--latency-ms", default="0,1000",
                         help="(a)'s store latency per order listing, one or two runs")
+    parser.add_argument("--runs", default="beside,alone",
+                        help="(a)'s runs per latency, in this order: beside (sagas booking "
+                             "beside the hand-over), alone (the other queues' worker stopped)")
     parser.add_argument("--one-worker", action="store_true",
                         help="every queue in one worker process (default: sagas apart)")
     args = parser.parse_args()
     latencies = [int(v) for v in args.latency_ms.split(",")][:2]
+    runs = [r.strip() for r in args.runs.split(",") if r.strip()]
+    if not runs or set(runs) - {"beside", "alone"}:
+        parser.error("--runs takes beside and/or alone, e.g. --runs alone")
     configure_logging("WARNING", "console")  # the figures, not every Tryton call
     asyncio.run(main_async(args.orders, args.book_orders, args.concurrency, args.seed,
-                           args.parts, latencies, not args.one_worker))
+                           args.parts, latencies, not args.one_worker,
+                           tuple(r == "alone" for r in runs)))
 
 
 if __name__ == "__main__":
