@@ -328,3 +328,45 @@ async def test_a_backfill_pages_on_the_sagas_queue_not_behind_the_sagas_it_start
         for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
     assert (result.phase, result.booked) == ("done", 3)
+
+
+async def test_the_store_is_read_two_pages_ahead_of_a_slow_hand_over():
+    """The page reads do not wait for the hand-over: while the first page's
+    orders are still being handed over, the second and third pages are read,
+    as a plain script would read them. (A reader gated on the hand-over asks
+    for the third page only once the first page is handed over.)"""
+    from temporalio.testing import ActivityEnvironment
+
+    from workflows.backfill_types import BackfillCursor, PageInput
+
+    n = name()
+    store = FakeStore(orders(15))
+    acts = BackfillActivities(Settings(temporal={"deployment": n}), {n: store})
+    first_held, handed = asyncio.Event(), []
+
+    async def hand_over(inp, raws, result) -> int:
+        handed.append([r["id"] for r in raws])
+        if len(handed) == 1:
+            await first_held.wait()
+        result.started += len(raws)
+        return len(raws)
+
+    acts._hand_over = hand_over
+    inp = PageInput(backfill_id=backfill_workflow_id(n, FIRST, LAST), store=n, mode="book",
+                    statuses=["any"], start=START, end=END, cursor=BackfillCursor(), room=100,
+                    policy=BackfillPolicy(rate=1000, per_page=5, pages_per_call=3))
+    call = asyncio.ensure_future(ActivityEnvironment().run(acts.page, inp))
+    try:
+        async with asyncio.timeout(30):
+            while store.calls < 3:
+                assert not call.done(), call.result()
+                await asyncio.sleep(0.01)
+        assert len(handed) == 1  # page 1 still being handed over
+    finally:
+        first_held.set()
+    result = await call
+    # Each page starts again at its cursor's second (WooCommerce's
+    # modified_after counts whole seconds): 5 orders, then 4 new a page.
+    assert [len(h) for h in handed] == [5, 4, 4]
+    assert sum(handed, []) == [1001 + i for i in range(13)]
+    assert (result.pages, result.started, result.done) == (3, 13, False)

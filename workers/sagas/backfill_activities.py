@@ -3,8 +3,9 @@ hand their orders over, returning counts and the cursor only (the workflow's
 history stays small whatever the page holds).
 
 Pipelined: while the orders of one page are handed to their sagas (up to
-`concurrency` signal-with-starts at once), the next page is already being
-read, so a slow store and a slow Temporal overlap instead of adding up.
+`concurrency` signal-with-starts at once), the next pages are being read
+(up to two ahead), so a slow store and a slow Temporal overlap instead of
+adding up, and the slower of the two alone sets the pace.
 """
 from __future__ import annotations
 
@@ -54,6 +55,20 @@ def advance(cursor: BackfillCursor, raw: Any) -> BackfillCursor:
     if cursor.after is not None and when <= cursor.after:
         return BackfillCursor(after=cursor.after, skip=[*cursor.skip, oid])
     return BackfillCursor(after=when, skip=[oid])
+
+
+def fresh_of(cursor: BackfillCursor, items: list[Any]) -> list[Any]:
+    """A page's orders less those of the cursor's second already handed over."""
+    skip = set(cursor.skip)
+    return [r for r in items if not (isinstance(r, dict) and r.get("id") in skip
+                                     and modified_of(r) == cursor.after)]
+
+
+def advance_over(cursor: BackfillCursor, raws: list[Any]) -> BackfillCursor:
+    """The cursor once every one of `raws` (in page order) is handed over."""
+    for raw in fresh_of(cursor, raws):
+        cursor = advance(cursor, raw)
+    return cursor
 
 
 def query(cursor: BackfillCursor, inp: PageInput) -> dict[str, Any]:
@@ -110,48 +125,66 @@ class BackfillActivities:
                     pass
             return await fetch(c)
 
+        limit = inp.policy.pages_per_call
+        pages: asyncio.Queue[tuple[Page, bool] | Exception] = asyncio.Queue(maxsize=1)
+
+        async def reader() -> None:
+            """Reads the call's pages one after another as plain paging does,
+            assuming each page is taken whole: up to two pages ahead of the
+            hand-over (one queued, one on its way), so a slow hand-over never
+            holds the next read back. Past the call's last page, one more is
+            read for the next call (one try, no waits)."""
+            c, pending = cursor, asyncio.ensure_future(first(cursor))
+            try:
+                for n in range(1, limit + 1):
+                    try:
+                        page, final = await pending
+                    except Exception as exc:  # noqa: BLE001 - the hand-over side raises it
+                        await pages.put(exc)
+                        return
+                    c_next = advance_over(c, page.items)
+                    if not final and n < limit:
+                        pending = asyncio.ensure_future(fetch(c_next))
+                    elif not final:
+                        self._read_ahead(inp, c_next, fetch(
+                            c_next, Throttled(self._bucket(inp), attempts=1)))
+                    await pages.put((page, final))
+                    if final:
+                        return
+                    c = c_next
+            finally:
+                pending.cancel()  # a page the hand-over will not take
+
         # Alive also through a long Retry-After: a call whose worker died is
         # retried after the heartbeat timeout.
         beat = asyncio.ensure_future(beat_forever(5.0))
+        reading = asyncio.ensure_future(reader())
         try:
-            pending = asyncio.ensure_future(first(cursor))
             while True:
-                page, final = await pending
+                got = await pages.get()
+                if isinstance(got, Exception):
+                    raise got
+                page, final = got
                 result.pages += 1
                 if result.total is None:
                     result.total = page.total
-                skip = set(cursor.skip)
-                fresh = [r for r in page.items if not (isinstance(r, dict) and r.get("id") in skip
-                                                       and modified_of(r) == cursor.after)]
-                taken = fresh[:room]
-                last_page = final and len(taken) == len(fresh)
-                next_cursor = cursor
-                for raw in taken:
-                    next_cursor = advance(next_cursor, raw)
-                more = not last_page
-                room_left = room - len(taken)
-                go_on = more and room_left > 0 and result.pages < inp.policy.pages_per_call
-                # Read the next page while this one is handed over; past this
-                # call's last page, for the next call (one try, no waits).
-                pending = asyncio.ensure_future(fetch(next_cursor)) if go_on else None
-                if more and room_left > 0 and not go_on:
-                    self._read_ahead(inp, next_cursor, fetch(
-                        next_cursor, Throttled(self._bucket(inp), attempts=1)))
+                fresh = fresh_of(cursor, page.items)
+                taken = fresh[:room]  # the window's room: the rest waits for its next round
+                next_cursor = advance_over(cursor, taken)
+                whole = len(taken) == len(fresh)
                 room -= await self._hand_over(inp, taken, result)
                 cursor = next_cursor
                 activity.heartbeat(cursor.model_dump(mode="json"))
-                if not more:
+                if final and whole:
                     result.done = True
-                if pending is None:
-                    break
-                if room <= 0:  # the prefetched page waits for the window's next round
-                    pending.cancel()
+                if result.done or not whole or room <= 0 or result.pages >= limit:
                     break
         except WooRetryableError as exc:
             raise ApplicationError(str(exc), type=exc.type, non_retryable=False,
                                    next_retry_delay=timedelta(seconds=min(
                                        60, exc.retry_after or 5))) from exc
         finally:
+            reading.cancel()
             beat.cancel()
         result.cursor = cursor
         result.throttled_seconds = throttled.slept
