@@ -54,6 +54,7 @@ class FakeWorld:
     orders: dict[int, Order] = field(default_factory=dict)
     credit_note_fails: bool = False
     erp_rejects: str | None = None  # the ERP's UserError message for every new sale
+    erp_down_for: int = 0  # the next N sale requests fail as an unreachable ERP does
     credit_notes: dict[str, CreditNote] = field(default_factory=dict)
     sale_reads: int = 0
     order_reads: int = 0
@@ -75,6 +76,10 @@ class FakeWorld:
 
         @activity.defn(name=refs.ERP_ACCEPT_ORDER.name)
         async def accept(inp: AcceptOrderInput) -> ErpSale:
+            if w.erp_down_for > 0:
+                w.erp_down_for -= 1
+                raise ApplicationError("ERP unreachable: connection refused",
+                                       type=ErrorType.ERP_RETRYABLE)
             if w.erp_rejects:
                 raise ApplicationError(w.erp_rejects, type=ErrorType.ERP_REJECTED,
                                        non_retryable=True)

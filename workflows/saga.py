@@ -3,14 +3,18 @@
 A saga never fails silently. A step that is rejected for good, or whose
 retries run out, parks the saga in `needs_attention` with the reason in the
 `StuckReason` search attribute; the `retry` signal runs the step again and
-`resolve` ends the saga as handled by a person.
+`resolve` ends the saga as handled by a person. A step whose retries ran out
+on a failure that may pass by itself (a store or ERP down for longer than the
+activity's retries last) is also retried by the saga itself, on a growing
+schedule (AUTO_RETRY_*), before it waits for a person only.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Awaitable, Callable, TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 with workflow.unsafe.imports_passed_through():
     from activities import refs
@@ -23,6 +27,11 @@ T = TypeVar("T")
 # Earlier runs re-published the stage on every poll of the same stage, which
 # reset StageSince and hid long waits from `wooerp orders stuck --older-than`.
 STAGE_SINCE_ON_CHANGE = "stage-since-on-change-only"
+# Sagas parked before this patch wait for a person only.
+AUTO_RETRY = "park-auto-retry"
+AUTO_RETRY_FIRST = timedelta(minutes=5)  # then doubling, up to AUTO_RETRY_MAX
+AUTO_RETRY_MAX = timedelta(hours=1)
+AUTO_RETRIES = 12  # per step: 5, 10, 20, 40 min, then hourly (~9 h 15 min in all)
 
 
 class Resolved(Exception):
@@ -40,6 +49,13 @@ def describe(err: BaseException) -> str:
         prefix = f"{cause.type}: " if cause.type else ""
         return f"{prefix}{cause.message}"
     return str(cause) or type(cause).__name__
+
+
+def transient(err: BaseException) -> bool:
+    """The activity's retries ran out (or its time did) on a failure a retry
+    could still change: not a verdict (rejected, unknown SKU, not mapped)."""
+    return isinstance(err, ActivityError) and err.retry_state in (
+        RetryState.MAXIMUM_ATTEMPTS_REACHED, RetryState.TIMEOUT)
 
 
 def error_type(err: BaseException) -> str | None:
@@ -110,29 +126,51 @@ class Saga:
     # parking ------------------------------------------------------------------
     async def _attempt(self, stage: str, step: Callable[[], Awaitable[T]],
                        interrupted: Callable[[], bool] = lambda: False) -> T:
-        """Run `step` until it succeeds, parking on failure until told to retry."""
+        """Run `step` until it succeeds, parking on failure until told to
+        retry (or, for a transient failure, until its next retry is due)."""
+        auto_retries = 0
         while True:
             self._set_stage(stage)
+            after: timedelta | None = None
             try:
                 result = await step()
                 self._last_error = None
                 return result
             except ActivityError as err:
                 reason = describe(err)
+                after = self._auto_retry_after(err, auto_retries)
             except ApplicationError as err:  # raised by the saga itself: a business verdict
                 reason = describe(err)
-            await self._park(reason, interrupted)
+            if after is not None:
+                auto_retries += 1
+            await self._park(reason, interrupted, auto_retry_after=after)
 
-    async def _park(self, reason: str, interrupted: Callable[[], bool] = lambda: False) -> None:
+    @staticmethod
+    def _auto_retry_after(err: ActivityError, done: int) -> timedelta | None:
+        if not transient(err) or done >= AUTO_RETRIES or not workflow.patched(AUTO_RETRY):
+            return None
+        return min(AUTO_RETRY_FIRST * 2 ** done, AUTO_RETRY_MAX)
+
+    async def _park(self, reason: str, interrupted: Callable[[], bool] = lambda: False, *,
+                    auto_retry_after: timedelta | None = None) -> None:
         reason = self._park_prefix + reason
         workflow.logger.warning("saga parked: %s", reason)
         self._last_error = reason
         self._pending_action = "fix the cause, then signal retry (or resolve)"
+        if auto_retry_after is not None:
+            due = workflow.now() + auto_retry_after
+            self._pending_action = (f"retried by itself at {due:%Y-%m-%d %H:%M} UTC; or fix "
+                                    "the cause, then signal retry (or resolve)")
         self._set_stage(Stage.NEEDS_ATTENTION, reason=reason)
         await self._on_parked(reason)
         self._retry = False
-        await workflow.wait_condition(
-            lambda: self._retry or self._resolve_note is not None or interrupted())
+        try:
+            await workflow.wait_condition(
+                lambda: self._retry or self._resolve_note is not None or interrupted(),
+                timeout=auto_retry_after)
+        except TimeoutError:  # the failure may have passed: run the step again
+            workflow.logger.info("saga retries its step by itself after %s", auto_retry_after)
+            self._retry = True
         self._pending_action = None
         if self._resolve_note is not None:
             raise Resolved(self._resolve_note)

@@ -15,6 +15,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from canonical.entities import ReturnLine
 from sandbox.fake_systems import FakeWorld, sample_order
+from tests.e2e.histories import keep_history
 from tests.workflows.saga_harness import fake_workers, wait_for
 from workflows.order_saga import OrderSaga
 from workflows.order_types import OrderSagaInput, SagaPolicy
@@ -202,6 +203,41 @@ async def test_undecided_refund_escalates_after_a_day(time_skipping_env):
         await h.execute_update(RefundSaga.approve, "lead")
         result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
     assert result.stage == "completed" and world.woo_calls == [f"refund:{oid}:27.50"]
+
+
+async def test_a_saga_parked_by_an_erp_outage_retries_by_itself(time_skipping_env):
+    """The ERP is down for longer than the activity's retries last: the saga
+    parks (visible, with when it tries again) and, once the ERP is back,
+    books the sale by itself, once. Time-skipping server."""
+    env, world = time_skipping_env, FakeWorld(erp_down_for=3)
+    async with fake_workers(env.client, world) as queue:
+        oid = new_id()
+        h = await start_order(env.client, queue, sample_order(oid),
+                              FAST.model_copy(update={"max_attempts": 2}))
+        parked = await wait_for(h, OrderSaga.status, lambda s: s.stage == "needs_attention")
+        assert "ERP unreachable" in parked.last_error
+        assert parked.pending_action.startswith("retried by itself at ")
+        await env.sleep(timedelta(minutes=4))
+        assert (await h.query(OrderSaga.status)).stage == "needs_attention"
+        result = await asyncio.wait_for(h.result(), RESULT_WITHIN)
+        await keep_history(h, "order_parked_auto_retried")
+    assert result.stage == "closed" and world.erp_down_for == 0 and len(world.sales) == 1
+    assert world.woo_calls == [f"write_back:{oid}:SO1", f"completed:{oid}"]
+
+
+async def test_a_verdict_stays_parked_for_a_person(time_skipping_env):
+    """A rejection a retry cannot change is never retried by the saga itself."""
+    env, world = time_skipping_env, FakeWorld(erp_rejects="Customer is on credit hold")
+    async with fake_workers(env.client, world) as queue:
+        oid = new_id()
+        h = await start_order(env.client, queue, sample_order(oid))
+        parked = await wait_for(h, OrderSaga.status, lambda s: s.stage == "needs_attention")
+        assert parked.pending_action.startswith("fix the cause")
+        await env.sleep(timedelta(days=2))
+        world.erp_rejects = None
+        await env.sleep(timedelta(days=2))
+        still = await h.query(OrderSaga.status)
+    assert still.stage == "needs_attention" and world.sales == {}
 
 
 @pytest.mark.parametrize("policy,stage,woo_calls", [
