@@ -370,3 +370,29 @@ async def test_the_store_is_read_two_pages_ahead_of_a_slow_hand_over():
     assert [len(h) for h in handed] == [5, 4, 4]
     assert sum(handed, []) == [1001 + i for i in range(13)]
     assert (result.pages, result.started, result.done) == (3, 13, False)
+
+
+async def test_a_window_narrower_than_a_page_reads_no_page_it_cannot_take():
+    """Room for 3 sagas, pages of 5: the call reads one page, hands 3 over,
+    and asks the store for nothing more (each read would spend the
+    backfill's --rate on a page the window cannot take)."""
+    from temporalio.testing import ActivityEnvironment
+
+    from workflows.backfill_types import BackfillCursor, PageInput
+
+    n = name()
+    store = FakeStore(orders(15))
+    acts = BackfillActivities(Settings(temporal={"deployment": n}), {n: store})
+
+    async def hand_over(inp, raws, result) -> int:
+        await asyncio.sleep(0.3)  # time enough for a read-ahead to reach the store
+        result.started += len(raws)
+        return len(raws)
+
+    acts._hand_over = hand_over
+    inp = PageInput(backfill_id=backfill_workflow_id(n, FIRST, LAST), store=n, mode="book",
+                    statuses=["any"], start=START, end=END, cursor=BackfillCursor(), room=3,
+                    policy=BackfillPolicy(rate=1000, per_page=5, pages_per_call=3))
+    result = await ActivityEnvironment().run(acts.page, inp)
+    assert (result.pages, result.started, result.done) == (1, 3, False)
+    assert store.calls == 1

@@ -126,15 +126,20 @@ class BackfillActivities:
             return await fetch(c)
 
         limit = inp.policy.pages_per_call
-        pages: asyncio.Queue[tuple[Page, bool] | Exception] = asyncio.Queue(maxsize=1)
+        # A page and whether it is the range's last; an exception to raise;
+        # None: the reader stopped where the window may be full.
+        pages: asyncio.Queue[tuple[Page, bool] | Exception | None] = asyncio.Queue(maxsize=1)
 
         async def reader() -> None:
             """Reads the call's pages one after another as plain paging does,
             assuming each page is taken whole: up to two pages ahead of the
             hand-over (one queued, one on its way), so a slow hand-over never
             holds the next read back. Past the call's last page, one more is
-            read for the next call (one try, no waits)."""
+            read for the next call (one try, no waits). It reads no further
+            than the window's room could take if every order were new, so a
+            window narrower than a page costs no wasted store requests."""
             c, pending = cursor, asyncio.ensure_future(first(cursor))
+            room_left = room
             try:
                 for n in range(1, limit + 1):
                     try:
@@ -143,13 +148,17 @@ class BackfillActivities:
                         await pages.put(exc)
                         return
                     c_next = advance_over(c, page.items)
-                    if not final and n < limit:
+                    room_left -= len(fresh_of(c, page.items))
+                    if not final and room_left > 0 and n < limit:
                         pending = asyncio.ensure_future(fetch(c_next))
-                    elif not final:
+                    elif not final and room_left > 0:
                         self._read_ahead(inp, c_next, fetch(
                             c_next, Throttled(self._bucket(inp), attempts=1)))
                     await pages.put((page, final))
                     if final:
+                        return
+                    if room_left <= 0:
+                        await pages.put(None)
                         return
                     c = c_next
             finally:
@@ -162,6 +171,8 @@ class BackfillActivities:
         try:
             while True:
                 got = await pages.get()
+                if got is None:  # known orders left room: the next call takes it
+                    break
                 if isinstance(got, Exception):
                     raise got
                 page, final = got
