@@ -126,28 +126,33 @@ async def test_a_worker_killed_while_the_erp_accepts_the_order_books_it_once(
         os.kill(tryton.pid, signal.SIGCONT)
     if caught is None:
         pytest.fail("erp.accept_order was never caught running in 5 orders")
+    restarted = False
     try:
-        dead = e2e.worker
-        e2e.kill_worker()
-        await dead.stop()
-        assert dead.returncode == -9
+        try:
+            dead = e2e.worker
+            e2e.kill_worker()
+            await dead.stop()
+            assert dead.returncode == -9
+        finally:
+            os.kill(tryton.pid, signal.SIGCONT)
+
+        # The thawed ERP finishes the call of a worker that is gone: a sale
+        # exists that the saga never heard of. Ship it while no worker runs.
+        ref = erp_reference(STORE, caught["id"])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while (sale := await e2e.erp.get_sale(ref)) is None or not sale.shipments:
+            assert loop.time() < deadline, f"the interrupted accept left {sale}"
+            await asyncio.sleep(0.2)
+        warehouse = Warehouse(e2e.erp.rpc, ship_delay=0, invoice_delay=0, receive_returns=False)
+        while not (await e2e.erp.get_sale(ref)).shipped:
+            assert loop.time() < deadline + 60, "the warehouse could not ship the sale"
+            await warehouse.step()
+        await e2e.start_worker()
+        restarted = True
     finally:
-        os.kill(tryton.pid, signal.SIGCONT)
-
-    # The thawed ERP finishes the call of a worker that is gone: a sale exists
-    # that the saga never heard of. Ship it while no worker runs.
-    ref = erp_reference(STORE, caught["id"])
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    while (sale := await e2e.erp.get_sale(ref)) is None or not sale.shipments:
-        assert loop.time() < deadline, f"the interrupted accept left {sale}"
-        await asyncio.sleep(0.2)
-    warehouse = Warehouse(e2e.erp.rpc, ship_delay=0, invoice_delay=0, receive_returns=False)
-    while not (await e2e.erp.get_sale(ref)).shipped:
-        assert loop.time() < deadline + 60, "the warehouse could not ship the sale"
-        await warehouse.step()
-
-    await e2e.start_worker()
+        if not restarted:  # a failure here must not leave the later tests without a worker
+            await e2e.start_worker()
     closed = await e2e.ship(caught["id"], timeout=150)  # 60 s until the lost attempt times out
     assert closed.stage == "closed" and closed.last_error is None
     sale_ids = await e2e.erp_sale_ids(caught["id"])
